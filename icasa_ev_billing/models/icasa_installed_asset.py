@@ -1,0 +1,44 @@
+from odoo import api, fields, models
+
+
+class IcasaInstalledAsset(models.Model):
+    """A piece of equipment installed at a customer's site (charger, panel, battery)."""
+
+    _name = "icasa.installed.asset"
+    _description = "Installed Asset"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "install_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True, readonly=False, precompute=True)
+    serial_number = fields.Char(required=True, tracking=True, index=True)
+    asset_type_id = fields.Many2one("icasa.asset.type", required=True, tracking=True)
+    product_id = fields.Many2one("product.product", check_company=True, tracking=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, tracking=True)
+    site_partner_id = fields.Many2one(
+        "res.partner",
+        string="Site Address",
+        help="Where the asset is installed; defaults to the order's delivery address.",
+    )
+    sim_iccid = fields.Char(string="SIM ICCID", tracking=True)
+    order_id = fields.Many2one("sale.order", string="Sale Order", index=True, check_company=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    install_date = fields.Date(default=fields.Date.context_today, tracking=True)
+    active = fields.Boolean(default=True)
+    note = fields.Html()
+
+    _sql_constraints = [
+        (
+            "serial_uniq",
+            "unique(company_id, asset_type_id, serial_number)",
+            "An installed asset with this serial number and type already exists in this company.",
+        ),
+    ]
+
+    @api.depends("serial_number", "product_id")
+    def _compute_name(self):
+        for asset in self:
+            if asset.product_id and asset.serial_number:
+                asset.name = f"{asset.product_id.display_name} [{asset.serial_number}]"
+            else:
+                asset.name = asset.serial_number or asset.name

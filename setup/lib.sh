@@ -1,0 +1,153 @@
+# shellcheck shell=bash
+# Shared helpers for setup/run.sh and setup/test.sh. Sourced, never run.
+#
+# Environment knobs (all optional):
+#   ODOO_SRC       an Odoo 18.0 source tree (the folder with odoo-bin); default /opt/odoo18
+#   ICASA_VENV     the virtualenv to build and use; default <repo>/.venv
+#   ICASA_PYTHON   the Python that builds the virtualenv; default python3
+#   PGHOST, PGPORT, PGUSER, PGPASSWORD   an existing PostgreSQL server to use instead
+#                  of the local one that the scripts install and start
+
+set -euo pipefail
+
+ICASA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ICASA_LOCAL="$ICASA_ROOT/.local"
+ICASA_VENV="${ICASA_VENV:-$ICASA_ROOT/.venv}"
+ICASA_MODULES="icasa_ev_billing,icasa_ev_subscription,icasa_partner_invoicing"
+ODOO_BRANCH_URL="https://github.com/odoo/odoo.git"
+
+say() { printf '[icasa] %s\n' "$*" >&2; }
+die() { printf '[icasa] ERROR: %s\n' "$*" >&2; exit 2; }
+
+# --- Odoo source -------------------------------------------------------------
+find_odoo() {
+    local candidates=()
+    [ -n "${ODOO_SRC:-}" ] && candidates+=("$ODOO_SRC")
+    candidates+=(/opt/odoo18 "$ICASA_LOCAL/odoo18")
+    for dir in "${candidates[@]}"; do
+        if [ -x "$dir/odoo-bin" ] && [ -d "$dir/odoo/addons/account" ]; then
+            ODOO_SRC="$dir"
+            export ODOO_SRC
+            return 0
+        fi
+    done
+    if [ -n "${ODOO_SRC:-}" ]; then
+        die "ODOO_SRC=$ODOO_SRC holds no Odoo 18 source (no odoo-bin or odoo/addons/account there). Point ODOO_SRC at an Odoo 18.0 checkout."
+    fi
+    # Last resort, for a machine with internet: a shallow clone of the official branch.
+    if command -v git >/dev/null 2>&1 && [ "${ICASA_NO_CLONE:-0}" != 1 ]; then
+        say "No Odoo source found; trying a shallow clone of Odoo 18.0 into $ICASA_LOCAL/odoo18 ..."
+        mkdir -p "$ICASA_LOCAL"
+        if timeout 900 git clone --quiet --depth 1 --branch 18.0 "$ODOO_BRANCH_URL" "$ICASA_LOCAL/odoo18.tmp" 2>/dev/null; then
+            mv "$ICASA_LOCAL/odoo18.tmp" "$ICASA_LOCAL/odoo18"
+            ODOO_SRC="$ICASA_LOCAL/odoo18"
+            export ODOO_SRC
+            return 0
+        fi
+        rm -rf "$ICASA_LOCAL/odoo18.tmp"
+    fi
+    die "No Odoo 18.0 source found. Lay it out at /opt/odoo18 (see DEVELOPERS.md, 'The runtime'), or set ODOO_SRC to an Odoo 18.0 checkout, e.g. git clone --depth 1 -b 18.0 $ODOO_BRANCH_URL ~/odoo18 && ODOO_SRC=~/odoo18 $0"
+}
+
+# --- PostgreSQL --------------------------------------------------------------
+pg_ok() { psql -X -d postgres -Atqc 'select 1' >/dev/null 2>&1; }
+
+ensure_postgres() {
+    if ! command -v psql >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+        if [ -n "${PGHOST:-}" ] && command -v psql >/dev/null 2>&1 && pg_ok; then
+            return 0
+        fi
+        [ "$(id -u)" = 0 ] || die "PostgreSQL is not installed. Install it (Debian: sudo apt-get install postgresql libpq-dev) or set PGHOST/PGUSER/PGPASSWORD to a server you can use."
+        say "Installing PostgreSQL (Debian package) ..."
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq postgresql libpq-dev >/dev/null
+    fi
+    if pg_ok; then
+        return 0
+    fi
+    if [ -n "${PGHOST:-}" ]; then
+        die "Cannot reach PostgreSQL at PGHOST=$PGHOST as ${PGUSER:-$(id -un)}. Check PGHOST, PGPORT, PGUSER and PGPASSWORD."
+    fi
+    [ "$(id -u)" = 0 ] || die "PostgreSQL is installed but not reachable as $(id -un). Start it (sudo pg_ctlcluster <version> main start) and create your role (sudo -u postgres createuser -s $(id -un))."
+    local version
+    version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
+    if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -q "^$version main$"; then
+        say "Creating PostgreSQL $version cluster 'main' ..."
+        pg_createcluster "$version" main >/dev/null
+    fi
+    say "Starting PostgreSQL $version ..."
+    pg_ctlcluster "$version" main start 2>/dev/null || true
+    for _ in $(seq 1 30); do
+        su postgres -c "psql -X -Atqc 'select 1'" >/dev/null 2>&1 && break
+        sleep 1
+    done
+    local me
+    me="$(id -un)"
+    if ! su postgres -c "psql -X -Atqc \"select 1 from pg_roles where rolname = '$me'\"" | grep -q 1; then
+        say "Creating PostgreSQL role '$me' ..."
+        su postgres -c "createuser --superuser '$me'"
+    fi
+    pg_ok || die "PostgreSQL started but '$me' cannot connect; check the server log in /var/log/postgresql."
+}
+
+# --- Python virtualenv ---------------------------------------------------------
+VENV_PY=""
+ensure_venv() {
+    local python="${ICASA_PYTHON:-python3}"
+    command -v "$python" >/dev/null 2>&1 || die "$python not found. Install Python 3.10-3.12 or set ICASA_PYTHON."
+    if [ ! -x "$ICASA_VENV/bin/python" ]; then
+        say "Creating virtualenv $ICASA_VENV ..."
+        "$python" -m venv "$ICASA_VENV"
+    fi
+    VENV_PY="$ICASA_VENV/bin/python"
+    mkdir -p "$ICASA_LOCAL"
+    local req="$ICASA_LOCAL/requirements-odoo.txt"
+    # Odoo's own pinned list, with two local fixes: cbor2 5.4.2 does not build on
+    # Python 3.11 (5.6.2 ships a wheel), and python-ldap (LDAP login only) needs
+    # system headers we do not want to require.
+    sed -e '/^python-ldap/d' \
+        -e 's/^cbor2==5\.4\.2 *;.*/cbor2==5.6.2/' \
+        "$ODOO_SRC/requirements.txt" > "$req"
+    local stamp="$ICASA_VENV/.icasa-stamp"
+    local want
+    want="$(cat "$req" "$ICASA_ROOT/setup/requirements.txt" | sha256sum | cut -c1-16)"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        say "Installing Python packages into $ICASA_VENV (Odoo's requirements and ours) ..."
+        "$VENV_PY" -m pip install -q --disable-pip-version-check --upgrade pip wheel setuptools >/dev/null
+        "$VENV_PY" -m pip install -q --disable-pip-version-check -r "$req" -r "$ICASA_ROOT/setup/requirements.txt" 2>&1 \
+            | grep -v "is ignored: it is neither" >&2 || true
+        "$VENV_PY" -c "import psycopg2, lxml, werkzeug, dateutil, num2words, hypothesis" \
+            || die "Python packages failed to install into $ICASA_VENV; see the pip output above."
+        echo "$want" > "$stamp"
+    fi
+    # The OCA contract module, for the side-by-side benchmark only (never a dependency).
+    ICASA_OCA_ADDONS="$ICASA_LOCAL/oca-addons"
+}
+
+# --- Odoo configuration ----------------------------------------------------------
+ODOO_CONF=""
+write_conf() {
+    # $1: http port, $2: data dir
+    local port="$1" data_dir="$2" extra_addons=""
+    [ -d "${ICASA_OCA_ADDONS:-/nonexistent}/contract" ] && extra_addons=",$ICASA_OCA_ADDONS"
+    ODOO_CONF="$ICASA_LOCAL/odoo-$port.conf"
+    cat > "$ODOO_CONF" <<CONF
+[options]
+addons_path = $ODOO_SRC/odoo/addons,$ICASA_ROOT$extra_addons
+data_dir = $data_dir
+http_interface = ${ICASA_HTTP_INTERFACE:-127.0.0.1}
+http_port = $port
+gevent_port = $((port + 3))
+db_host = ${PGHOST:-False}
+db_port = ${PGPORT:-False}
+db_user = ${PGUSER:-False}
+db_password = ${PGPASSWORD:-False}
+list_db = False
+max_cron_threads = ${ICASA_CRON_THREADS:-1}
+CONF
+}
+
+odoo_bin() { "$VENV_PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
+
+db_exists() { psql -X -d postgres -Atqc "select 1 from pg_database where datname = '$1'" | grep -q 1; }

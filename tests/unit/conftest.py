@@ -1,0 +1,19 @@
+"""Make each addon's pure modules (``<addon>/tools``) importable without Odoo.
+
+The addons' ``__init__`` imports Odoo models; the pure computations live in
+``<addon>/tools`` and import nothing from Odoo. We register each addon as a bare
+package whose ``__init__`` is not executed, so ``import icasa_ev_billing.tools.split``
+runs only the pure code.
+"""
+
+import sys
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+for addon in ("icasa_ev_billing", "icasa_ev_subscription", "icasa_partner_invoicing"):
+    if addon not in sys.modules:
+        pkg = types.ModuleType(addon)
+        pkg.__path__ = [str(ROOT / addon)]
+        sys.modules[addon] = pkg
