@@ -8,7 +8,7 @@
     "author": "iCasa EV Billing",
     "website": "https://github.com/icasa-ev/ev-billing",
     "depends": ["sale_management", "account"],
-    "external_dependencies": {"python": ["num2words", "dateutil"]},
+    "external_dependencies": {"python": ["num2words", "python-dateutil"]},
     "data": [
         "security/icasa_ev_billing_security.xml",
         "security/ir.model.access.csv",

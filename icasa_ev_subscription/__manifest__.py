@@ -8,7 +8,7 @@
     "author": "iCasa EV Billing",
     "website": "https://github.com/icasa-ev/ev-billing",
     "depends": ["icasa_ev_billing"],
-    "external_dependencies": {"python": ["dateutil"]},
+    "external_dependencies": {"python": ["python-dateutil"]},
     "data": [],
     "demo": [],
     "installable": True,
