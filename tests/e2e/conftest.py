@@ -24,7 +24,8 @@ class OdooClient:
 
     def ref(self, xmlid):
         module, name = xmlid.split(".")
-        rows = self.call("ir.model.data", "search_read", [("module", "=", module), ("name", "=", name)], fields=["res_id"])
+        domain = [("module", "=", module), ("name", "=", name)]
+        rows = self.call("ir.model.data", "search_read", domain, fields=["res_id"])
         assert rows, f"no record {xmlid}"
         return rows[0]["res_id"]
 
