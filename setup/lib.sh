@@ -121,8 +121,25 @@ ensure_venv() {
             || die "Python packages failed to install into $ICASA_VENV; see the pip output above."
         echo "$want" > "$stamp"
     fi
+    register_odoo_dist
     # The OCA contract module, for the side-by-side benchmark only (never a dependency).
     ICASA_OCA_ADDONS="$ICASA_LOCAL/oca-addons"
+}
+
+register_odoo_dist() {
+    # Make the Odoo source importable from the virtualenv and known to pip as the
+    # distribution "odoo 18.0", so that `pip install ./icasa_ev_billing` (whool
+    # metadata: requires odoo==18.0.*) resolves against the source we run.
+    local site
+    site="$("$VENV_PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    local dist="$site/odoo-18.0.dist-info"
+    if [ "$(cat "$site/icasa-odoo-src.pth" 2>/dev/null)" != "$ODOO_SRC" ] || [ ! -f "$dist/METADATA" ]; then
+        mkdir -p "$dist"
+        printf '%s\n' "$ODOO_SRC" > "$site/icasa-odoo-src.pth"
+        printf 'Metadata-Version: 2.1\nName: odoo\nVersion: 18.0\nSummary: Odoo 18.0 source at %s (registered by icasa setup)\n' "$ODOO_SRC" > "$dist/METADATA"
+        printf 'icasa-setup\n' > "$dist/INSTALLER"
+        printf 'odoo-18.0.dist-info/METADATA,,\nodoo-18.0.dist-info/INSTALLER,,\nodoo-18.0.dist-info/RECORD,,\nicasa-odoo-src.pth,,\n' > "$dist/RECORD"
+    fi
 }
 
 # --- Odoo configuration ----------------------------------------------------------
