@@ -114,7 +114,8 @@ ensure_venv() {
     want="$(cat "$req" "$ICASA_ROOT/setup/requirements.txt" | sha256sum | cut -c1-16)"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         say "Installing Python packages into $ICASA_VENV (Odoo's requirements and ours) ..."
-        "$VENV_PY" -m pip install -q --disable-pip-version-check --upgrade pip wheel setuptools >/dev/null
+        "$VENV_PY" -m pip install -q --disable-pip-version-check --upgrade pip wheel setuptools 2>&1 \
+            | grep -v "is ignored: it is neither" >&2 || true
         "$VENV_PY" -m pip install -q --disable-pip-version-check -r "$req" -r "$ICASA_ROOT/setup/requirements.txt" 2>&1 \
             | grep -v "is ignored: it is neither" >&2 || true
         "$VENV_PY" -c "import psycopg2, lxml, werkzeug, dateutil, num2words, hypothesis" \
