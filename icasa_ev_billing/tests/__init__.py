@@ -1,1 +1,2 @@
 from . import test_catalogue
+from . import test_milestone_invoicing

@@ -1,0 +1,56 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    icasa_milestone_id = fields.Many2one(
+        "icasa.milestone", string="Milestone", readonly=True, copy=False, index="btree_not_null", ondelete="set null"
+    )
+
+    def _icasa_milestones(self):
+        """Milestones billed by these moves, directly or through the invoice a credit note reverses."""
+        return (self.icasa_milestone_id | self.reversed_entry_id.icasa_milestone_id).sudo()
+
+    def _icasa_is_fully_reversed(self):
+        """Whether posted credit notes reverse the whole untaxed amount of this invoice."""
+        self.ensure_one()
+        refunds = self.sudo().reversal_move_ids.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted")
+        if not refunds:
+            return False
+        return self.currency_id.is_zero(self.amount_untaxed - sum(refunds.mapped("amount_untaxed")))
+
+    def _post(self, soft=True):
+        posted = super()._post(soft)
+        posted.filtered(lambda m: m.move_type == "out_refund")._icasa_milestones()._icasa_sync_invoice_state()
+        return posted
+
+    def button_cancel(self):
+        res = super().button_cancel()
+        self._icasa_milestones()._icasa_sync_invoice_state()
+        return res
+
+    def button_draft(self):
+        for move in self.filtered(lambda m: m.state == "cancel" and m.icasa_milestone_id):
+            if move.icasa_milestone_id.state == "invoiced":
+                raise UserError(
+                    self.env._(
+                        "Milestone %(milestone)s has been invoiced again since %(invoice)s was cancelled: "
+                        "resetting this invoice would bill it twice.",
+                        milestone=move.icasa_milestone_id.name,
+                        invoice=move.display_name,
+                    )
+                )
+        res = super().button_draft()
+        self._icasa_milestones()._icasa_sync_invoice_state()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _icasa_unlink_reopen_milestone(self):
+        """Deleting the draft invoice of a milestone makes the milestone reached again."""
+        for move in self.filtered("icasa_milestone_id"):
+            milestone = move.icasa_milestone_id.sudo()
+            others = milestone.invoice_ids.filtered(lambda m, mv=move: m != mv and m.state != "cancel")
+            if milestone.state == "invoiced" and not others:
+                milestone.state = "reached"

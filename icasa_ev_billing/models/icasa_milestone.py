@@ -1,0 +1,365 @@
+import logging
+import threading
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, float_compare, float_is_zero, format_amount
+
+from ..tools.split import from_minor
+from .icasa_milestone_plan import DATE_UNITS, KINDS, SHARE_DIGITS, TRIGGERS
+
+_logger = logging.getLogger(__name__)
+
+STATES = [("planned", "Planned"), ("reached", "Reached"), ("invoiced", "Invoiced"), ("cancelled", "Cancelled")]
+MONEY_GROUPS = "sales_team.group_sale_salesman,account.group_account_invoice"
+CRON_BATCH = 30
+
+
+class IcasaMilestone(models.Model):
+    """One billing step of a sale order: reached by the field team (or a date), then invoiced."""
+
+    _name = "icasa.milestone"
+    _description = "Billing Milestone"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "order_id, sequence, id"
+    _check_company_auto = True
+
+    order_id = fields.Many2one(
+        "sale.order", string="Sale Order", required=True, ondelete="cascade", index=True, check_company=True
+    )
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True, tracking=True)
+    plan_line_id = fields.Many2one("icasa.milestone.plan.line", ondelete="set null", readonly=True)
+    share_type = fields.Selection(related="order_id.icasa_share_type", store=True)
+    share = fields.Float(required=True, digits=SHARE_DIGITS, tracking=True)
+    trigger = fields.Selection(TRIGGERS, required=True, default="completion")
+    kind = fields.Selection(KINDS, required=True, default="other")
+    date_interval = fields.Integer(string="Due After")
+    date_unit = fields.Selection(DATE_UNITS, default="month", string="Unit")
+    scheduled_date = fields.Date(tracking=True, index=True)
+    state = fields.Selection(
+        STATES, required=True, default="planned", readonly=True, copy=False, tracking=True, index=True
+    )
+    reached_by_id = fields.Many2one("res.users", string="Reached By", readonly=True, copy=False)
+    reached_date = fields.Datetime(readonly=True, copy=False)
+    user_id = fields.Many2one("res.users", string="Technician", tracking=True, index=True)
+    team_id = fields.Many2one("icasa.field.team", string="Field Team", tracking=True, check_company=True)
+    notes = fields.Html()
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="order_id.currency_id")
+    partner_id = fields.Many2one(related="order_id.partner_id", string="Customer", store=True, index=True)
+    site_partner_id = fields.Many2one(related="order_id.partner_shipping_id", string="Site Address", store=True)
+    site_address = fields.Char(string="Site", compute="_compute_site_address")
+    order_state = fields.Selection(related="order_id.state", string="Order Status")
+    amount = fields.Monetary(
+        string="Untaxed Amount",
+        compute="_compute_amounts",
+        groups=MONEY_GROUPS,
+        help="Untaxed amount of this milestone: its share of the order, exact to the cent.",
+    )
+    amount_invoiced = fields.Monetary(compute="_compute_amounts", groups=MONEY_GROUPS)
+    invoice_ids = fields.One2many("account.move", "icasa_milestone_id", string="Invoices", groups=MONEY_GROUPS)
+    invoice_count = fields.Integer(compute="_compute_invoice_count", groups=MONEY_GROUPS)
+    asset_ids = fields.One2many("icasa.installed.asset", "milestone_id", string="Installed Assets")
+
+    @api.depends("site_partner_id")
+    def _compute_site_address(self):
+        for milestone in self:
+            partner = milestone.site_partner_id
+            milestone.site_address = ", ".join(filter(None, [partner.street, partner.zip, partner.city]))
+
+    @api.depends(
+        "share",
+        "state",
+        "order_id.state",
+        "order_id.order_line.price_subtotal",
+        "order_id.icasa_milestone_ids.share",
+        "order_id.icasa_milestone_ids.state",
+        "invoice_ids.state",
+        "invoice_ids.amount_untaxed",
+    )
+    def _compute_amounts(self):
+        for order in self.order_id:
+            digits = order.currency_id.decimal_places
+            amounts = order._icasa_milestone_amounts(strict=False)
+            for milestone in self.filtered(lambda m, o=order: m.order_id == o):
+                milestone.amount = from_minor(amounts.get(milestone, 0), digits)
+                milestone.amount_invoiced = from_minor(milestone._icasa_net_invoiced_minor(), digits)
+        (self - self.filtered("order_id")).update({"amount": 0.0, "amount_invoiced": 0.0})
+
+    @api.depends("invoice_ids")
+    def _compute_invoice_count(self):
+        for milestone in self:
+            milestone.invoice_count = len(milestone.invoice_ids)
+
+    # --- constraints and guards -------------------------------------------------------------
+
+    @api.constrains("share")
+    def _check_share(self):
+        for milestone in self:
+            if float_compare(milestone.share, 0.0, precision_digits=SHARE_DIGITS[1]) <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "Milestone %(milestone)s of %(order)s has a share of %(share)s: a share must be positive.",
+                        milestone=milestone.name,
+                        order=milestone.order_id.name,
+                        share=milestone.share,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_reached_or_invoiced(self):
+        for milestone in self:
+            if milestone.state in ("reached", "invoiced"):
+                raise UserError(
+                    self.env._(
+                        "Milestone %(milestone)s of %(order)s is %(state)s and cannot be deleted. "
+                        "Issue a full credit note of its invoice first, or keep it.",
+                        milestone=milestone.name,
+                        order=milestone.order_id.name,
+                        state=dict(STATES)[milestone.state].lower(),
+                    )
+                )
+
+    def write(self, vals):
+        money_fields = {"share", "state", "sequence"}
+        res = super().write(vals)
+        if money_fields & set(vals):
+            self.order_id._icasa_check_milestone_amounts()
+        return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        milestones = super().create(vals_list)
+        milestones.order_id._icasa_check_milestone_amounts()
+        return milestones
+
+    # --- money ------------------------------------------------------------------------------
+
+    def _icasa_net_invoice_moves(self):
+        """Customer invoices of the milestone (not cancelled) and the posted credit notes reversing them."""
+        self.ensure_one()
+        invoices = self.sudo().invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state != "cancel")
+        refunds = invoices.reversal_move_ids.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted")
+        return invoices, refunds
+
+    def _icasa_net_invoiced_minor(self):
+        """Untaxed amount billed for the milestone, net of credit notes, in minor units."""
+        self.ensure_one()
+        invoices, refunds = self._icasa_net_invoice_moves()
+        return self.order_id._icasa_minor(sum(invoices.mapped("amount_untaxed")) - sum(refunds.mapped("amount_untaxed")))
+
+    def _icasa_live_invoices(self):
+        """The milestone's invoices that are neither cancelled nor fully credited."""
+        invoices, _refunds = self._icasa_net_invoice_moves()
+        return invoices.filtered(lambda m: not m._icasa_is_fully_reversed())
+
+    def _icasa_billed_minor(self):
+        """What an invoiced milestone counts for in the order's schedule, in minor units.
+
+        A partial credit note is a concession to the customer: it is not billed
+        again on the other milestones, so the milestone counts for what its live
+        invoices billed. A full credit note makes the milestone reached again.
+        """
+        self.ensure_one()
+        if self.state != "invoiced":
+            return 0
+        return self.order_id._icasa_minor(sum(self._icasa_live_invoices().mapped("amount_untaxed")))
+
+    def _icasa_sync_invoice_state(self):
+        """A milestone whose invoices are fully credited or cancelled is reached again, and back."""
+        for milestone in self:
+            if milestone.state not in ("reached", "invoiced"):
+                continue
+            billed = bool(milestone._icasa_live_invoices())
+            if milestone.state == "invoiced" and not billed:
+                milestone.state = "reached"
+                milestone.message_post(
+                    body=self.env._(
+                        "The invoices of this milestone are fully credited or cancelled: it is reached again "
+                        "and will be invoiced again."
+                    )
+                )
+            elif milestone.state == "reached" and billed:
+                milestone.state = "invoiced"
+
+    # --- reaching and invoicing ---------------------------------------------------------------
+
+    def _icasa_check_can_reach(self):
+        for milestone in self:
+            if milestone.state in ("invoiced", "cancelled"):
+                raise UserError(
+                    self.env._(
+                        "Milestone %(milestone)s of %(order)s is already %(state)s and cannot be reached again.",
+                        milestone=milestone.name,
+                        order=milestone.order_id.name,
+                        state=dict(STATES)[milestone.state].lower(),
+                    )
+                )
+            if milestone.state == "reached":
+                raise UserError(
+                    self.env._(
+                        "Milestone %(milestone)s of %(order)s is already reached.",
+                        milestone=milestone.name,
+                        order=milestone.order_id.name,
+                    )
+                )
+            if milestone.order_id.state != "sale":
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s is not confirmed: confirm it before reaching milestone %(milestone)s.",
+                        order=milestone.order_id.name,
+                        milestone=milestone.name,
+                    )
+                )
+
+    def _icasa_reach(self, notes=False):
+        """Mark the milestones reached, invoice them at once, then call :meth:`_on_reached`."""
+        self._icasa_check_can_reach()
+        vals = {"state": "reached", "reached_by_id": self.env.user.id, "reached_date": fields.Datetime.now()}
+        if notes:
+            vals["notes"] = notes
+        self.write(vals)
+        # Technicians may not read invoices: the billing itself runs as superuser.
+        self.sudo()._icasa_invoice()
+        self.sudo()._on_reached()
+        return True
+
+    def _on_reached(self):
+        """Hook called once, after the milestones are reached and their invoices created.
+
+        Billing needs nothing more here; icasa_ev_subscription starts subscriptions
+        when an activation milestone is reached. Runs as superuser.
+        """
+        return True
+
+    def _icasa_invoice(self):
+        """Create the invoice of each reached milestone, draft or posted per the company setting."""
+        invoices = self.env["account.move"]
+        for milestone in self.sorted(lambda m: (m.order_id.id, m.sequence, m.id)):
+            if milestone.state != "reached":
+                continue
+            invoice = milestone.order_id._icasa_create_milestone_invoice(milestone)
+            milestone.state = "invoiced"
+            if invoice:
+                invoices |= invoice
+                milestone.message_post(
+                    body=self.env._("Invoiced: %(invoice)s", invoice=invoice._get_html_link()),
+                )
+        to_post = invoices.filtered(lambda m: m.company_id.icasa_milestone_invoice_post)
+        if to_post:
+            to_post.action_post()
+        return invoices
+
+    def action_reach(self):
+        """Open the wizard that marks the milestones reached with notes, photos and installed assets."""
+        self._icasa_check_can_reach()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Mark Reached"),
+            "res_model": "icasa.milestone.reach.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_milestone_ids": self.ids},
+        }
+
+    def action_cancel(self):
+        for milestone in self:
+            if milestone.state == "invoiced":
+                raise UserError(
+                    self.env._(
+                        "Milestone %(milestone)s of %(order)s is invoiced: issue a full credit note before cancelling it.",
+                        milestone=milestone.name,
+                        order=milestone.order_id.name,
+                    )
+                )
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_reset_planned(self):
+        self.filtered(lambda m: m.state == "cancelled").write({"state": "planned"})
+        return True
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        return self.order_id.action_view_invoice(self.invoice_ids)
+
+    def _icasa_due_date(self, start):
+        """Date at which a 'scheduled date' milestone falls due, counted from ``start``."""
+        self.ensure_one()
+        unit = {"day": "days", "week": "weeks", "month": "months", "year": "years"}[self.date_unit or "month"]
+        return start + relativedelta(**{unit: self.date_interval or 0})
+
+    # --- cron -------------------------------------------------------------------------------
+
+    @api.model
+    def _cron_invoice_due_milestones(self):
+        """Reach and invoice the scheduled-date milestones that are due, in batches.
+
+        Row locks (SKIP LOCKED) let parallel workers share the work; each milestone
+        runs in a savepoint so one bad milestone is reported on its order and skipped.
+        """
+        today = fields.Date.context_today(self)
+        done = 0
+        failed = [0]
+        while True:
+            self.env.flush_all()
+            rows = self.env.execute_query(
+                SQL(
+                    """SELECT m.id FROM icasa_milestone m JOIN sale_order o ON o.id = m.order_id
+                        WHERE m.state = 'planned' AND m.trigger = 'date' AND m.scheduled_date <= %s
+                          AND o.state = 'sale' AND m.id NOT IN %s
+                     ORDER BY m.scheduled_date, m.id LIMIT %s FOR UPDATE OF m SKIP LOCKED""",
+                    today,
+                    tuple(failed),
+                    CRON_BATCH,
+                )
+            )
+            if not rows:
+                break
+            for milestone in self.browse([r[0] for r in rows]):
+                lang = milestone.order_id.partner_invoice_id.lang or self.env.lang
+                try:
+                    with self.env.cr.savepoint():
+                        milestone.with_company(milestone.company_id).with_context(lang=lang)._icasa_reach()
+                except Exception as error:  # noqa: BLE001 - reported on the order, the cron goes on
+                    failed.append(milestone.id)
+                    if isinstance(error, (UserError, ValidationError)):
+                        _logger.info("Milestone %s could not be invoiced: %s", milestone.id, error)
+                    else:
+                        _logger.exception("Milestone %s could not be invoiced", milestone.id)
+                    milestone.order_id.message_post(
+                        body=self.env._(
+                            "Milestone %(milestone)s is due but could not be invoiced: %(error)s",
+                            milestone=milestone.name,
+                            error=str(error),
+                        )
+                    )
+                done += 1
+            remaining = self.search_count(
+                [
+                    ("state", "=", "planned"),
+                    ("trigger", "=", "date"),
+                    ("scheduled_date", "<=", today),
+                    ("order_id.state", "=", "sale"),
+                    ("id", "not in", failed),
+                ]
+            )
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if not getattr(threading.current_thread(), "testing", False):
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return True
+
+
+def share_label(milestone):
+    """'30%' or '500.00 EUR' for a milestone's share, for invoice labels and reports."""
+    if milestone.share_type == "fixed":
+        return format_amount(milestone.env, milestone.share, milestone.currency_id)
+    share = f"{milestone.share:.4f}".rstrip("0").rstrip(".")
+    return f"{share}%"
+
+
+def is_zero(currency, amount):
+    return float_is_zero(amount, precision_rounding=currency.rounding)

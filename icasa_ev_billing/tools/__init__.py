@@ -1,0 +1,1 @@
+# Pure computations without any Odoo import; see split.py and schedule.py.

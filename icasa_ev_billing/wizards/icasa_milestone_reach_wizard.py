@@ -1,0 +1,77 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+
+class IcasaMilestoneReachWizard(models.TransientModel):
+    """What the field team records on site: notes, photos and the installed equipment."""
+
+    _name = "icasa.milestone.reach.wizard"
+    _description = "Mark Milestones Reached"
+
+    milestone_ids = fields.Many2many("icasa.milestone", string="Milestones", required=True)
+    notes = fields.Html()
+    attachment_ids = fields.Many2many("ir.attachment", string="Photos and Documents")
+    is_installation = fields.Boolean(compute="_compute_is_installation")
+    asset_line_ids = fields.One2many("icasa.milestone.reach.asset", "wizard_id", string="Installed Assets")
+
+    @api.depends("milestone_ids.kind")
+    def _compute_is_installation(self):
+        for wizard in self:
+            wizard.is_installation = any(m.kind == "installation" for m in wizard.milestone_ids)
+
+    def action_confirm(self):
+        self.ensure_one()
+        milestones = self.milestone_ids
+        milestones._icasa_check_can_reach()
+        if self.asset_line_ids and len(milestones.order_id) != 1:
+            raise UserError(self.env._("Record installed assets on the milestones of one order at a time."))
+        order = milestones.order_id[:1]
+        asset_vals = [line._prepare_asset_values(order, milestones[:1]) for line in self.asset_line_ids]
+        milestones._icasa_reach(notes=self.notes)
+        if asset_vals:
+            self.env["icasa.installed.asset"].create(asset_vals)
+        if self.attachment_ids:
+            first = milestones[:1]
+            self.attachment_ids.write({"res_model": first._name, "res_id": first.id})
+            for milestone in milestones:
+                attachments = self.attachment_ids
+                if milestone != first:
+                    attachments = attachments.copy({"res_id": milestone.id})
+                milestone.message_post(
+                    body=self.env._("Photos and documents from the field."), attachment_ids=attachments.ids
+                )
+        return {"type": "ir.actions.act_window_close"}
+
+
+class IcasaMilestoneReachAsset(models.TransientModel):
+    _name = "icasa.milestone.reach.asset"
+    _description = "Installed Asset to Record"
+
+    wizard_id = fields.Many2one("icasa.milestone.reach.wizard", required=True, ondelete="cascade")
+    product_id = fields.Many2one("product.product")
+    asset_type_id = fields.Many2one(
+        "icasa.asset.type", compute="_compute_asset_type_id", store=True, readonly=False, required=True
+    )
+    serial_number = fields.Char(required=True)
+    sim_iccid = fields.Char(string="SIM ICCID")
+    site_partner_id = fields.Many2one("res.partner", string="Site Address")
+
+    @api.depends("product_id")
+    def _compute_asset_type_id(self):
+        for line in self:
+            line.asset_type_id = line.product_id.icasa_asset_type_id or line.asset_type_id
+
+    def _prepare_asset_values(self, order, milestone):
+        self.ensure_one()
+        order = order.sudo()
+        return {
+            "serial_number": self.serial_number,
+            "asset_type_id": self.asset_type_id.id,
+            "product_id": self.product_id.id,
+            "sim_iccid": self.sim_iccid,
+            "partner_id": order.partner_id.id,
+            "site_partner_id": (self.site_partner_id or order.partner_shipping_id).id,
+            "order_id": order.id,
+            "milestone_id": milestone.id,
+            "company_id": order.company_id.id,
+        }
