@@ -9,7 +9,18 @@
     "website": "https://github.com/icasa-ev/ev-billing",
     "depends": ["icasa_ev_billing"],
     "external_dependencies": {"python": ["python-dateutil"]},
-    "data": [],
-    "demo": [],
+    "data": [
+        "security/icasa_ev_subscription_security.xml",
+        "security/ir.model.access.csv",
+        "data/icasa_subscription_data.xml",
+        "views/icasa_subscription_plan_views.xml",
+        "views/icasa_subscription_period_views.xml",
+        "views/sale_order_views.xml",
+        "wizards/icasa_subscription_close_wizard_views.xml",
+        "views/icasa_ev_subscription_menus.xml",
+    ],
+    "demo": [
+        "demo/icasa_ev_subscription_demo.xml",
+    ],
     "installable": True,
 }

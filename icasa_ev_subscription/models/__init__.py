@@ -1,1 +1,9 @@
-
+from . import icasa_subscription_plan
+from . import icasa_subscription_close_reason
+from . import icasa_subscription_period
+from . import icasa_price_index
+from . import icasa_subscription_price_step
+from . import sale_order
+from . import sale_order_line
+from . import sale_order_template
+from . import account_move

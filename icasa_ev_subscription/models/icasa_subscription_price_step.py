@@ -1,0 +1,64 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools.pricing import find_overlap
+
+
+class IcasaSubscriptionPriceStep(models.Model):
+    """A scheduled price of a recurring line, in force from a date (to a date)."""
+
+    _name = "icasa.subscription.price.step"
+    _description = "Subscription Price Step"
+    _order = "line_id, date_from"
+
+    line_id = fields.Many2one("sale.order.line", required=True, ondelete="cascade", index=True)
+    order_id = fields.Many2one(related="line_id.order_id", store=True, index=True)
+    currency_id = fields.Many2one(related="line_id.currency_id")
+    date_from = fields.Date(required=True)
+    date_to = fields.Date(help="Leave empty: in force until the next step.")
+    price_unit = fields.Monetary(required=True, currency_field="currency_id")
+    reason = fields.Char()
+
+    @api.constrains("date_from", "date_to", "line_id")
+    def _check_overlap(self):
+        for line in self.line_id:
+            steps = line.icasa_price_step_ids
+            for step in steps:
+                if step.date_to and step.date_to < step.date_from:
+                    raise ValidationError(
+                        self.env._(
+                            "%(line)s: the price step from %(start)s ends on %(end)s, before it starts. Set an end date after the start.",
+                            line=line.display_name,
+                            start=step.date_from,
+                            end=step.date_to,
+                        )
+                    )
+            overlap = find_overlap([(s.date_from, s.date_to or None, s.price_unit) for s in steps])
+            if overlap:
+                first, second = overlap
+                raise ValidationError(
+                    self.env._(
+                        "%(line)s: the price steps from %(first)s and from %(second)s overlap. Give the first one an end date before %(second)s, or remove one.",
+                        line=line.display_name,
+                        first=first[0],
+                        second=second[0],
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        steps = super().create(vals_list)
+        for step in steps:
+            step.order_id.message_post(
+                body=self.env._(
+                    "%(product)s: price %(new)s scheduled from %(date)s (currently %(old)s). Reason: %(reason)s",
+                    product=step.line_id.product_id.display_name,
+                    new=step.price_unit,
+                    date=step.date_from,
+                    old=step.line_id._icasa_price_at(step.date_from - timedelta(days=1)),
+                    reason=step.reason or "-",
+                )
+            )
+        return steps

@@ -1,0 +1,69 @@
+"""Pro-rata by days in the actual period, to the cent.
+
+Money is handled as ``Decimal`` and rounded half up to the cent (or to the
+currency's decimal places). Splitting a period into parts uses cumulative
+rounding: part ``i`` is ``round(V_i) - round(V_{i-1})`` where ``V_i`` is the
+exact value up to the end of part ``i``. The parts therefore add up exactly
+to the rounded value of the whole, and to the full price when the price is
+constant over a full period.
+"""
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+def to_decimal(value):
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def quantize(value, places=2):
+    return to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def prorate(amount, days, full_days, places=2):
+    """``amount * days / full_days``, rounded half up."""
+    if full_days <= 0:
+        raise ValueError("a period has at least one day")
+    if not 0 <= days <= full_days:
+        raise ValueError(f"{days} days do not fit in a period of {full_days} days")
+    return quantize(to_decimal(amount) * days / full_days, places)
+
+
+def split_amounts(segments, full_days, places=2):
+    """Amounts of consecutive ``(days, price)`` segments of a period of
+    ``full_days`` days, rounded cumulatively so they add up to the rounded total."""
+    if full_days <= 0:
+        raise ValueError("a period has at least one day")
+    if sum(days for days, _price in segments) > full_days:
+        raise ValueError("the segments are longer than the period")
+    exact = Decimal(0)
+    done = Decimal(0)
+    amounts = []
+    for days, price in segments:
+        exact += to_decimal(price) * days / full_days
+        rounded = quantize(exact, places)
+        amounts.append(rounded - done)
+        done = rounded
+    return amounts
+
+
+def split_period(start, end, full_days, prices, places=2):
+    """Split ``start``..``end`` (inclusive) at the dates where the price changes.
+
+    ``prices`` is a list of ``(date_from, price)`` sorted by date, the first
+    one in force on ``start`` (see pricing.segments). Returns
+    ``[(part_start, part_end, price, amount)]``."""
+    bounds = []
+    for i, (date_from, price) in enumerate(prices):
+        part_start = max(date_from, start)
+        part_end = end if i + 1 == len(prices) else min(end, prices[i + 1][0] - timedelta(days=1))
+        if part_start <= part_end:
+            bounds.append((part_start, part_end, to_decimal(price)))
+    amounts = split_amounts([((e - s).days + 1, p) for s, e, p in bounds], full_days, places)
+    return [(s, e, p, a) for (s, e, p), a in zip(bounds, amounts)]

@@ -1,0 +1,1 @@
+from . import icasa_subscription_close_wizard
