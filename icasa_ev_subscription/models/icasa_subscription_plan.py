@@ -65,11 +65,6 @@ class IcasaSubscriptionPlan(models.Model):
     )
     subscription_count = fields.Integer(compute="_compute_subscription_count")
 
-    _sql_constraints = [
-        ("interval_number_positive", "CHECK(interval_number > 0)", "The recurrence interval must be positive."),
-        ("days_before_positive", "CHECK(days_before >= 0)", "The number of days in advance must not be negative."),
-    ]
-
     @api.constrains("interval_number", "days_before")
     def _check_interval(self):
         for plan in self:

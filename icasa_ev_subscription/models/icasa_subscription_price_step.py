@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_amount, format_date
 
 from ..tools.pricing import find_overlap
 
@@ -55,9 +56,11 @@ class IcasaSubscriptionPriceStep(models.Model):
                 body=self.env._(
                     "%(product)s: price %(new)s scheduled from %(date)s (currently %(old)s). Reason: %(reason)s",
                     product=step.line_id.product_id.display_name,
-                    new=step.price_unit,
-                    date=step.date_from,
-                    old=step.line_id._icasa_price_at(step.date_from - timedelta(days=1)),
+                    new=format_amount(self.env, step.price_unit, step.currency_id),
+                    date=format_date(self.env, step.date_from),
+                    old=format_amount(
+                        self.env, step.line_id._icasa_price_at(step.date_from - timedelta(days=1)), step.currency_id
+                    ),
                     reason=step.reason or "-",
                 )
             )

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
@@ -286,7 +286,7 @@ class SaleOrder(models.Model):
                     order.icasa_plan_id._recurrence(),
                     order.icasa_plan_id.alignment,
                     today,
-                    order.icasa_end_date,
+                    order.icasa_end_date or None,
                 )
                 if current:
                     values["icasa_next_period_start"] = current.start
@@ -534,7 +534,7 @@ class SaleOrder(models.Model):
     def _icasa_commit_batch(self):
         """Commit the batch just billed, so a crash later loses none of it.
         Never inside tests, which run in one transaction."""
-        if not self.env.registry.in_test_mode():
+        if not (modules.module.current_test or self.env.registry.in_test_mode()):
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _icasa_bill_orders(self, today):
@@ -678,37 +678,48 @@ class SaleOrder(models.Model):
         return moves, orders
 
     def _icasa_due_periods(self, today):
-        """The unbilled periods due up to ``today``, renewing a tacitly renewed
-        term when a period starts after its end."""
+        """The unbilled periods due up to ``today``. A tacitly renewed term is
+        extended by another term when the period after its end falls due."""
         self.ensure_one()
         plan = self.icasa_plan_id
         grid_start = self.icasa_grid_start or self.icasa_start_date
         if not plan or not grid_start:
             return []
+        recurrence = plan._recurrence()
         first = max(self.icasa_next_period_start or grid_start, grid_start)
         end = self.icasa_end_date or None
-        while end and self.icasa_tacit_renewal and self.icasa_term_months > 0 and first > end:
-            new_end = end + relativedelta(months=self.icasa_term_months)
-            self.message_post(
-                body=self.env._(
-                    "Renewed for another term of %(months)s months, until %(end)s.",
-                    months=self.icasa_term_months,
-                    end=format_date(self.env, new_end),
+        renews = self.icasa_tacit_renewal and self.icasa_term_months > 0
+        due = []
+        while True:
+            if end and first > end:
+                if not renews:
+                    break
+                upcoming = engine.period_containing(grid_start, recurrence, plan.alignment, first)
+                if engine.due_date(upcoming, plan.billing_mode, plan.days_before) > today:
+                    break
+                end = end + relativedelta(months=self.icasa_term_months)
+                self.icasa_end_date = end
+                self.message_post(
+                    body=self.env._(
+                        "Renewed for another term of %(months)s months, until %(end)s.",
+                        months=self.icasa_term_months,
+                        end=format_date(self.env, end),
+                    )
                 )
+            chunk = engine.periods_due(
+                grid_start,
+                recurrence,
+                plan.alignment,
+                plan.billing_mode,
+                today,
+                days_before=plan.days_before,
+                end=end,
+                first=first,
             )
-            self.icasa_end_date = end = new_end
-        if end and first > end:
-            return []
-        due = engine.periods_due(
-            grid_start,
-            plan._recurrence(),
-            plan.alignment,
-            plan.billing_mode,
-            today,
-            days_before=plan.days_before,
-            end=end,
-            first=first,
-        )
+            due += chunk
+            if not chunk or not end or chunk[-1].end != end:
+                break
+            first = end + timedelta(days=1)
         return due
 
     def _icasa_end_finished(self, today):

@@ -126,8 +126,6 @@ class SaleOrderLine(models.Model):
         self.icasa_indexed_until = anniversary
         if new == old:
             return self.env["icasa.subscription.price.step"]
-        open_steps = self.icasa_price_step_ids.filtered(lambda s: s.date_from < anniversary and not s.date_to)
-        open_steps.date_to = anniversary - timedelta(days=1)
         return self.env["icasa.subscription.price.step"].create(
             {"line_id": self.id, "date_from": anniversary, "price_unit": float(new), "reason": reason}
         )

@@ -1,0 +1,4 @@
+from . import test_subscription_billing
+from . import test_subscription_lifecycle
+from . import test_subscription_cron
+from . import test_subscription_skip_locked

@@ -1,8 +1,8 @@
 """Prices over time: scheduled steps and indexation.
 
 A step is ``(date_from, date_to or None, price)``: the price in force from
-``date_from`` to ``date_to`` (inclusive, open when None). Outside every step
-the base price applies.
+``date_from`` to ``date_to`` (inclusive). An open step (no ``date_to``) is in
+force until a later step starts. Outside every step the base price applies.
 """
 
 from datetime import timedelta
@@ -15,16 +15,19 @@ class PricingError(ValueError):
 
 
 def find_overlap(steps):
-    """The first pair of overlapping steps ``(a, b)``, or None."""
+    """The first pair of overlapping steps ``(a, b)``, or None.
+
+    An open-ended step runs until the next step starts, so successive open
+    steps never overlap; two steps starting on the same day do, and so does a
+    step whose end date reaches the start of the next one. A step ending
+    before it starts is returned as ``(a, a)``."""
     ordered = sorted(steps, key=lambda s: s[0])
+    for step in ordered:
+        if step[1] is not None and step[1] < step[0]:
+            return (step, step)
     for a, b in zip(ordered, ordered[1:]):
-        a_end = a[1]
-        if a_end is not None and a_end < a[0]:
-            return (a, a)
-        if a_end is None or a_end >= b[0]:
+        if a[0] == b[0] or (a[1] is not None and a[1] >= b[0]):
             return (a, b)
-    if ordered and ordered[-1][1] is not None and ordered[-1][1] < ordered[-1][0]:
-        return (ordered[-1], ordered[-1])
     return None
 
 

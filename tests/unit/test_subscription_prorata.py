@@ -62,6 +62,12 @@ def test_price_steps_overlap_and_lookup():
     assert price_at(steps, date(2030, 1, 1), Decimal("30")) == Decimal("32")
     assert find_overlap(steps + [(date(2027, 6, 1), None, Decimal("40"))]) is not None
     assert find_overlap([(date(2027, 1, 1), None, 1), (date(2027, 1, 1), None, 2)]) is not None
+    # successive open steps: each runs until the next one starts
+    open_steps = [(date(2027, 1, 1), None, Decimal("31")), (date(2027, 7, 1), None, Decimal("32"))]
+    assert find_overlap(open_steps) is None
+    assert price_at(open_steps, date(2027, 6, 30), Decimal("30")) == Decimal("31")
+    assert price_at(open_steps, date(2027, 7, 1), Decimal("30")) == Decimal("32")
+    assert find_overlap([(date(2027, 2, 1), date(2027, 1, 1), 1)]) is not None
 
 
 prices_st = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)

@@ -1,0 +1,287 @@
+from datetime import date
+
+from psycopg2 import IntegrityError
+
+from odoo import Command
+from odoo.exceptions import ValidationError
+from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
+
+from .common import SubscriptionCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionBilling(SubscriptionCommon):
+    def test_calendar_aligned_first_period_is_prorated(self):
+        # 30.00/month from 17 January, calendar-aligned: 30 x 15/31 = 14.516... -> 14.52
+        order = self._subscription(self.monthly_calendar, date(2027, 1, 17))
+        self.assertEqual(order.icasa_subscription_state, "active")
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 1, 17))
+        self._bill(date(2027, 1, 17))
+        move = order.icasa_subscription_move_ids
+        self.assertEqual(len(move), 1)
+        self.assertEqual(move.invoice_line_ids.price_unit, 14.52)
+        self.assertEqual(move.amount_untaxed, 14.52)
+        line = move.invoice_line_ids
+        self.assertEqual((line.icasa_period_start, line.icasa_period_end), (date(2027, 1, 17), date(2027, 1, 31)))
+        self.assertIn("01/17/2027", line.name)
+        self.assertIn("01/31/2027", line.name)
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 2, 1))
+        # then 30.00 from 1 February
+        self._bill(date(2027, 2, 1))
+        feb = order.icasa_subscription_move_ids - move
+        self.assertEqual(feb.amount_untaxed, 30.0)
+        self.assertEqual(
+            (feb.invoice_line_ids.icasa_period_start, feb.invoice_line_ids.icasa_period_end),
+            (date(2027, 2, 1), date(2027, 2, 28)),
+        )
+
+    def test_month_ends_never_drift(self):
+        order = self._subscription(self.monthly, date(2027, 1, 31))
+        self._bill(date(2027, 5, 31))
+        self.assertEqual(
+            self._ledger(order),
+            [
+                (date(2027, 1, 31), date(2027, 2, 27), "invoice"),
+                (date(2027, 2, 28), date(2027, 3, 30), "invoice"),
+                (date(2027, 3, 31), date(2027, 4, 29), "invoice"),
+                (date(2027, 4, 30), date(2027, 5, 30), "invoice"),
+                (date(2027, 5, 31), date(2027, 6, 29), "invoice"),
+            ],
+        )
+        self.assertEqual(set(order.icasa_subscription_move_ids.mapped("amount_untaxed")), {30.0})
+
+    def test_catch_up_missed_periods_and_rerun_adds_nothing(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        result = self._bill(date(2027, 4, 15))
+        self.assertEqual(result["documents"], 4)
+        self.assertEqual([p[0] for p in self._ledger(order)], [date(2027, m, 1) for m in (1, 2, 3, 4)])
+        again = self._bill(date(2027, 4, 15))
+        self.assertEqual(again, {"subscriptions": 0, "documents": 0, "failed": 0})
+        self.assertEqual(len(order.icasa_subscription_move_ids), 4)
+
+    def test_ledger_refuses_a_second_invoice_for_a_period(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        self._bill(date(2027, 1, 1))
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            self.env["icasa.subscription.period"].create(
+                {"order_id": order.id, "period_start": date(2027, 1, 1), "period_end": date(2027, 1, 31)}
+            )
+        # credit notes are not billing documents: they may share the period start
+        self.env["icasa.subscription.period"].create(
+            {"order_id": order.id, "period_start": date(2027, 1, 1), "period_end": date(2027, 1, 31), "kind": "credit"}
+        )
+
+    def test_postpaid_bills_after_the_period(self):
+        order = self._subscription(self.monthly_postpaid, date(2027, 1, 10))
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 2, 10))
+        self._bill(date(2027, 2, 9))
+        self.assertFalse(order.icasa_period_ids)
+        self._bill(date(2027, 2, 10))
+        self.assertEqual(self._ledger(order), [(date(2027, 1, 10), date(2027, 2, 9), "invoice")])
+
+    def test_prepaid_days_before(self):
+        plan = self._plan("Prepaid 5 days before", days_before=5)
+        order = self._subscription(plan, date(2027, 3, 1))
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 2, 24))
+        self._bill(date(2027, 3, 27))
+        self.assertEqual([p[0] for p in self._ledger(order)], [date(2027, 3, 1), date(2027, 4, 1)])
+
+    def test_partial_last_period_at_end_date(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1), icasa_end_date=date(2027, 3, 10))
+        self._bill(date(2027, 6, 1))
+        self.assertEqual(
+            self._ledger(order),
+            [
+                (date(2027, 1, 1), date(2027, 1, 31), "invoice"),
+                (date(2027, 2, 1), date(2027, 2, 28), "invoice"),
+                (date(2027, 3, 1), date(2027, 3, 10), "invoice"),
+            ],
+        )
+        last = order.icasa_period_ids.sorted("period_start")[-1].move_id
+        # 30 x 10/31 = 9.677... -> 9.68
+        self.assertEqual(last.amount_untaxed, 9.68)
+        self.assertFalse(order.icasa_next_invoice_date)
+        self.assertEqual(order.icasa_subscription_state, "closed")
+        self.assertEqual(order.icasa_close_reason_id, self.env.ref("icasa_ev_subscription.close_reason_end_of_term"))
+
+    def test_two_lines_and_one_time_line_on_first_invoice_only(self):
+        order = self._subscription(
+            self.monthly,
+            date(2027, 1, 1),
+            lines=[(self.maintenance, 2, 30.0), (self.sim, 2, 4.5), (self.install, 1, 450.0)],
+        )
+        self.assertEqual(order.icasa_mrr, 69.0)
+        self._bill(date(2027, 2, 1))
+        jan, feb = order.icasa_period_ids.sorted("period_start").move_id
+        self.assertEqual(jan.amount_untaxed, 60.0 + 9.0 + 450.0)
+        self.assertEqual(feb.amount_untaxed, 69.0)
+        install_line = order.order_line.filtered(lambda l: l.product_id == self.install)
+        self.assertEqual(install_line.qty_invoiced, 1.0)
+
+    def test_invoice_respects_fiscal_position_terms_and_journal(self):
+        self.customer.property_payment_term_id = self.pay_terms_b
+        order = self._subscription(self.monthly, date(2027, 1, 1), fiscal_position_id=self.fiscal_pos_a.id)
+        self._bill(date(2027, 1, 1))
+        move = order.icasa_subscription_move_ids
+        self.assertEqual(move.invoice_payment_term_id, self.pay_terms_b)
+        self.assertEqual(move.fiscal_position_id, self.fiscal_pos_a)
+        self.assertEqual(move.currency_id, order.currency_id)
+        self.assertEqual(move.company_id, order.company_id)
+        self.assertEqual(move.invoice_origin, order.name)
+        self.assertEqual(move.state, "draft")
+
+    def test_auto_post(self):
+        plan = self._plan("Posted", auto_post=True)
+        order = self._subscription(plan, date(2027, 1, 1))
+        self._bill(date(2027, 1, 1))
+        self.assertEqual(order.icasa_subscription_move_ids.state, "posted")
+
+    def test_invoice_now_uses_the_same_path(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        with self.subTest("no double billing through the button"):
+            from freezegun import freeze_time
+
+            with freeze_time("2027-02-03"):
+                order.action_icasa_invoice_now()
+                order.action_icasa_invoice_now()
+        self.assertEqual([p[0] for p in self._ledger(order)], [date(2027, 1, 1), date(2027, 2, 1)])
+
+    def test_price_step_splits_the_period_by_days(self):
+        order = self._subscription(self.monthly, date(2027, 3, 1))
+        line = order.order_line
+        self.env["icasa.subscription.price.step"].create(
+            {"line_id": line.id, "date_from": date(2027, 3, 16), "price_unit": 36.0, "reason": "new contract"}
+        )
+        self.assertIn("36.00", order.message_ids[0].body)
+        self.assertIn("30.00", order.message_ids[0].body)
+        self._bill(date(2027, 4, 1))
+        march, april = order.icasa_period_ids.sorted("period_start").move_id
+        # 30 x 15/31 + 36 x 16/31 = 14.516 + 18.580 = 33.096 -> parts 14.52 and 18.58
+        self.assertEqual(march.invoice_line_ids.mapped("price_unit"), [14.52, 18.58])
+        self.assertEqual(
+            march.invoice_line_ids.mapped("icasa_period_end"), [date(2027, 3, 15), date(2027, 3, 31)]
+        )
+        self.assertEqual(april.amount_untaxed, 36.0)
+
+    def test_overlapping_price_steps_refused(self):
+        order = self._subscription(self.monthly, date(2027, 3, 1))
+        Step = self.env["icasa.subscription.price.step"]
+        Step.create({"line_id": order.order_line.id, "date_from": date(2027, 4, 1), "price_unit": 31.0})
+        # an open step runs until the next one: no overlap
+        Step.create({"line_id": order.order_line.id, "date_from": date(2027, 5, 1), "price_unit": 32.0})
+        with self.assertRaisesRegex(ValidationError, "overlap"):
+            Step.create(
+                {
+                    "line_id": order.order_line.id,
+                    "date_from": date(2027, 4, 20),
+                    "date_to": date(2027, 5, 5),
+                    "price_unit": 33.0,
+                }
+            )
+        with self.assertRaisesRegex(ValidationError, "overlap"):
+            Step.create({"line_id": order.order_line.id, "date_from": date(2027, 5, 1), "price_unit": 34.0})
+
+    def test_indexation_formula_on_anniversary(self):
+        index = self.env["icasa.price.index"].create(
+            {
+                "name": "Labour",
+                "value_ids": [
+                    Command.create({"month": date(2027, 1, 1), "value": 100.0}),
+                    Command.create({"month": date(2028, 1, 1), "value": 112.5}),
+                ],
+            }
+        )
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        order.order_line.write(
+            {
+                "icasa_indexation": "formula",
+                "icasa_index_id": index.id,
+                "icasa_index_a": 0.2,
+                "icasa_index_b": 0.8,
+                "icasa_index_base": 100.0,
+                "icasa_index_base_price": 30.0,
+            }
+        )
+        self._bill(date(2028, 1, 1))
+        last = order.icasa_period_ids.sorted("period_start")[-1].move_id
+        # P = 30 x (0.2 + 0.8 x 112.5 / 100) = 30 x 1.1 = 33.00
+        self.assertEqual(last.amount_untaxed, 33.0)
+        self.assertEqual(order.icasa_period_ids.sorted("period_start")[-2].move_id.amount_untaxed, 30.0)
+        step = order.order_line.icasa_price_step_ids
+        self.assertEqual((step.date_from, step.price_unit), (date(2028, 1, 1), 33.0))
+        messages = " ".join(order.message_ids.mapped("body"))
+        self.assertIn("33.00", messages)
+        self.assertIn("112.5", messages)
+
+    def test_indexation_percentage_no_decrease(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        order.order_line.write({"icasa_indexation": "percent", "icasa_index_percent": -5.0, "icasa_no_decrease": True})
+        self._bill(date(2028, 1, 1))
+        self.assertEqual(order.icasa_period_ids.sorted("period_start")[-1].move_id.amount_untaxed, 30.0)
+        order2 = self._subscription(self.monthly, date(2027, 1, 1))
+        order2.order_line.write({"icasa_indexation": "percent", "icasa_index_percent": 2.5})
+        self._bill(date(2028, 1, 1))
+        # 30 x 1.025 = 30.75
+        self.assertEqual(order2.icasa_period_ids.sorted("period_start")[-1].move_id.amount_untaxed, 30.75)
+
+    def test_index_base_zero_refused(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        index = self.env["icasa.price.index"].create({"name": "I"})
+        with self.assertRaisesRegex(ValidationError, "I0"):
+            order.order_line.write({"icasa_indexation": "formula", "icasa_index_id": index.id, "icasa_index_base": 0.0})
+
+    def test_plan_change_after_invoicing_applies_from_next_period(self):
+        order = self._subscription(self.monthly, date(2027, 1, 10))
+        self._bill(date(2027, 1, 10))
+        quarterly = self._plan("Quarterly", interval_number=3)
+        order.icasa_plan_id = quarterly
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 2, 10))
+        self._bill(date(2027, 2, 10))
+        self.assertEqual(
+            self._ledger(order),
+            [(date(2027, 1, 10), date(2027, 2, 9), "invoice"), (date(2027, 2, 10), date(2027, 5, 9), "invoice")],
+        )
+
+    def test_generates_sale_orders(self):
+        plan = self._plan("Orders", generate="order")
+        order = self._subscription(plan, date(2027, 1, 1), lines=[(self.maintenance, 3, 30.0)])
+        self._bill(date(2027, 2, 1))
+        rows = order.icasa_period_ids.sorted("period_start")
+        self.assertEqual(rows.mapped("kind"), ["order", "order"])
+        created = rows.sale_order_id
+        self.assertEqual(created.mapped("state"), ["sale", "sale"])
+        self.assertEqual(created.mapped("amount_untaxed"), [90.0, 90.0])
+        self.assertFalse(created.icasa_plan_id)
+
+    def test_partner_language_on_labels(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.customer.lang = "fr_FR"
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        self._bill(date(2027, 1, 1))
+        # French dates: day/month/year
+        self.assertIn("01/01/2027", order.icasa_subscription_move_ids.invoice_line_ids.name)
+        self.assertIn("31/01/2027", order.icasa_subscription_move_ids.invoice_line_ids.name)
+
+    def test_quote_from_template(self):
+        template = self.env["sale.order.template"].create(
+            {
+                "name": "Care",
+                "icasa_plan_id": self.monthly_calendar.id,
+                "icasa_term_months": 36,
+                "icasa_tacit_renewal": True,
+                "sale_order_template_line_ids": [
+                    Command.create({"product_id": self.maintenance.id, "product_uom_qty": 1}),
+                    Command.create({"product_id": self.sim.id, "product_uom_qty": 1}),
+                    Command.create({"product_id": self.install.id, "product_uom_qty": 1}),
+                ],
+            }
+        )
+        form = Form(self.env["sale.order"])
+        form.partner_id = self.customer
+        form.sale_order_template_id = template
+        order = form.save()
+        self.assertEqual(order.icasa_plan_id, self.monthly_calendar)
+        self.assertEqual(order.icasa_subscription_state, "quotation")
+        self.assertEqual((order.icasa_term_months, order.icasa_tacit_renewal), (36, True))
+        self.assertEqual(order.order_line.mapped("icasa_recurring"), [True, True, False])

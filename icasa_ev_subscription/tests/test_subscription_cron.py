@@ -1,0 +1,85 @@
+from datetime import date
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from .common import SubscriptionCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionCron(SubscriptionCommon):
+    def test_batches_report_progress(self):
+        orders = [self._subscription(self.monthly, date(2027, 1, 1)) for _i in range(5)]
+        calls = []
+        Cron = type(self.env["ir.cron"])
+        with patch.object(Cron, "_notify_progress", lambda self, done, remaining, deactivate=False: calls.append((done, remaining))):
+            result = self.env["sale.order"].sudo()._cron_generate_recurring(batch_size=2, today=date(2027, 1, 1))
+        self.assertEqual(result, {"subscriptions": 5, "documents": 5, "failed": 0})
+        self.assertEqual(calls, [(2, 3), (4, 1), (5, 0)])
+        for order in orders:
+            self.assertEqual(len(order.icasa_period_ids), 1)
+
+    def test_batch_size_from_config(self):
+        self.env["ir.config_parameter"].sudo().set_param("icasa_ev_subscription.cron_batch_size", "7")
+        self.assertEqual(self.env["sale.order"]._icasa_batch_size(), 7)
+
+    def test_crash_between_batches_then_rerun(self):
+        orders = [self._subscription(self.monthly, date(2027, 1, 1)) for _i in range(5)]
+        SaleOrder = type(self.env["sale.order"])
+        original = SaleOrder._icasa_bill_orders
+        batches = []
+
+        def crash_on_second_batch(records, today):
+            result = original(records, today)
+            batches.append(records.ids)
+            if len(batches) == 2:
+                raise KeyboardInterrupt("simulated crash after billing, before the commit")
+            return result
+
+        crashed = False
+        with patch.object(SaleOrder, "_icasa_bill_orders", crash_on_second_batch):
+            # not assertRaises: it would roll back the first batch too
+            try:
+                self.env["sale.order"].sudo()._cron_generate_recurring(batch_size=2, today=date(2027, 2, 1))
+            except KeyboardInterrupt:
+                crashed = True
+        self.assertTrue(crashed)
+        billed = [o for o in orders if o.icasa_period_ids]
+        # the first batch is kept, the crashed one rolled back
+        self.assertEqual(sorted(o.id for o in billed), sorted(batches[0]))
+        result = self.env["sale.order"].sudo()._cron_generate_recurring(batch_size=2, today=date(2027, 2, 1))
+        self.assertEqual(result["failed"], 0)
+        for order in orders:
+            self.assertEqual(
+                self._ledger(order),
+                [(date(2027, 1, 1), date(2027, 1, 31), "invoice"), (date(2027, 2, 1), date(2027, 2, 28), "invoice")],
+            )
+            self.assertEqual(len(order.icasa_subscription_move_ids), 2)
+
+    def test_poisoned_subscription_among_healthy_ones(self):
+        healthy = [self._subscription(self.monthly, date(2027, 1, 1)) for _i in range(3)]
+        bad_account = self.company_data["default_account_revenue"].copy({"code": "799999", "deprecated": True})
+        poisoned_product = self.env["product.product"].create(
+            {
+                "name": "Poisoned",
+                "type": "service",
+                "icasa_billing_role": "maintenance",
+                "taxes_id": [],
+                "property_account_income_id": bad_account.id,
+            }
+        )
+        poisoned = self._subscription(self.monthly, date(2027, 1, 1), lines=[(poisoned_product, 1, 30.0)])
+        result = self.env["sale.order"].sudo()._cron_generate_recurring(batch_size=10, today=date(2027, 1, 1))
+        self.assertEqual(result, {"subscriptions": 3, "documents": 3, "failed": 1})
+        for order in healthy:
+            self.assertEqual(len(order.icasa_period_ids), 1)
+        self.assertFalse(poisoned.icasa_period_ids)
+        self.assertFalse(poisoned.icasa_subscription_move_ids)
+        self.assertIn("deprecated", poisoned.icasa_billing_error)
+        self.assertIn("deprecated", poisoned.message_ids[0].body)
+        self.assertTrue(poisoned.activity_ids)
+        # fixed, the next run bills it and clears the error
+        bad_account.deprecated = False
+        result = self.env["sale.order"].sudo()._cron_generate_recurring(today=date(2027, 1, 1))
+        self.assertEqual(result, {"subscriptions": 1, "documents": 1, "failed": 0})
+        self.assertFalse(poisoned.icasa_billing_error)

@@ -1,0 +1,128 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import SubscriptionCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionLifecycle(SubscriptionCommon):
+    def test_close_prepaid_mid_period_credits_unused_days(self):
+        # March prepaid at 30.00, closed on 20 March: 11 unused days, 30 x 11/31 = 10.645... -> 10.65
+        order = self._subscription(self.monthly, date(2027, 3, 1))
+        self._bill(date(2027, 3, 1))
+        reason = self.env.ref("icasa_ev_subscription.close_reason_customer_request")
+        wizard = self.env["icasa.subscription.close.wizard"].create(
+            {"order_id": order.id, "close_date": date(2027, 3, 20), "reason_id": reason.id}
+        )
+        wizard.action_close()
+        credit = order.icasa_subscription_move_ids.filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(credit.amount_untaxed, 10.65)
+        self.assertEqual(
+            (credit.invoice_line_ids.icasa_period_start, credit.invoice_line_ids.icasa_period_end),
+            (date(2027, 3, 21), date(2027, 3, 31)),
+        )
+        self.assertEqual(order.icasa_subscription_state, "closed")
+        self.assertEqual(order.icasa_close_reason_id, reason)
+        self.assertEqual(
+            self._ledger(order),
+            [(date(2027, 3, 1), date(2027, 3, 31), "invoice"), (date(2027, 3, 21), date(2027, 3, 31), "credit")],
+        )
+        # nothing more is billed after the close
+        self._bill(date(2027, 6, 1))
+        self.assertEqual(len(order.icasa_period_ids), 2)
+        with self.assertRaisesRegex(UserError, "already closed"):
+            order._icasa_close(date(2027, 3, 25))
+
+    def test_close_without_credit_option(self):
+        plan = self._plan("No credit", credit_on_close=False)
+        order = self._subscription(plan, date(2027, 3, 1))
+        self._bill(date(2027, 3, 1))
+        self.assertFalse(order._icasa_close(date(2027, 3, 20)))
+        self.assertEqual(len(order.icasa_subscription_move_ids), 1)
+
+    def test_close_postpaid_bills_the_last_partial_period(self):
+        order = self._subscription(self.monthly_postpaid, date(2027, 3, 1))
+        order._icasa_close(date(2027, 3, 20))
+        self._bill(date(2027, 3, 21))
+        # 30 x 20/31 = 19.354... -> 19.35
+        self.assertEqual(self._ledger(order), [(date(2027, 3, 1), date(2027, 3, 20), "invoice")])
+        self.assertEqual(order.icasa_subscription_move_ids.amount_untaxed, 19.35)
+
+    def test_end_before_start_refused(self):
+        with self.assertRaisesRegex(ValidationError, "before it starts"):
+            self._subscription(self.monthly, date(2027, 3, 1), icasa_end_date=date(2027, 2, 1))
+
+    def test_zero_or_negative_interval_refused(self):
+        with self.assertRaisesRegex(ValidationError, "at least 1"):
+            self._plan("Zero", interval_number=0)
+        with self.assertRaisesRegex(ValidationError, "at least 1"):
+            self.monthly.interval_number = -1
+
+    def test_delete_billed_subscription_refused(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        self._bill(date(2027, 1, 1))
+        order._action_cancel()
+        with self.assertRaisesRegex(UserError, "billed periods"):
+            order.unlink()
+        quote = self._subscription(self.monthly, date(2027, 1, 1), confirm=False)
+        quote.unlink()
+
+    def test_pause_and_resume_skips_the_paused_periods(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        self._bill(date(2027, 1, 1))
+        order.action_icasa_pause()
+        self._bill(date(2027, 3, 15))
+        self.assertEqual(len(order.icasa_period_ids), 1)
+        with freeze_time("2027-03-15"):
+            order.action_icasa_resume()
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 3, 1))
+        self._bill(date(2027, 3, 15))
+        self.assertEqual([p[0] for p in self._ledger(order)], [date(2027, 1, 1), date(2027, 3, 1)])
+
+    def test_fixed_term_with_tacit_renewal(self):
+        plan = self._plan("Yearly", interval_unit="year")
+        order = self._subscription(plan, date(2027, 1, 1), icasa_term_months=12, icasa_tacit_renewal=True)
+        self.assertEqual(order.icasa_end_date, date(2027, 12, 31))
+        self._bill(date(2028, 1, 1))
+        self.assertEqual(order.icasa_end_date, date(2028, 12, 31))
+        self.assertEqual([p[0] for p in self._ledger(order)], [date(2027, 1, 1), date(2028, 1, 1)])
+        self.assertEqual(order.icasa_subscription_state, "active")
+
+    def test_fixed_term_without_renewal_ends(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1), icasa_term_months=2)
+        self.assertEqual(order.icasa_end_date, date(2027, 2, 28))
+        self._bill(date(2027, 6, 1))
+        self.assertEqual(len(order.icasa_period_ids), 2)
+        self.assertEqual(order.icasa_subscription_state, "closed")
+
+    def test_duplicate_gives_a_fresh_quotation(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1), lines=[(self.maintenance, 2, 30.0), (self.sim, 2, 4.5)])
+        self._bill(date(2027, 1, 1))
+        copy = order.copy()
+        self.assertEqual(copy.icasa_plan_id, self.monthly)
+        self.assertEqual(copy.icasa_subscription_state, "quotation")
+        self.assertFalse(copy.icasa_start_date)
+        self.assertFalse(copy.icasa_period_ids)
+        self.assertEqual(copy.order_line.mapped("product_id"), order.order_line.mapped("product_id"))
+
+    def test_mrr(self):
+        yearly = self._plan("Yearly", interval_unit="year")
+        order = self._subscription(yearly, date(2027, 1, 1), lines=[(self.maintenance, 1, 360.0)])
+        self.assertEqual(order.icasa_mrr, 30.0)
+        quarterly = self._plan("Quarterly", interval_number=3)
+        order = self._subscription(quarterly, date(2027, 1, 1), lines=[(self.maintenance, 1, 90.0), (self.install, 1, 450.0)])
+        self.assertEqual(order.icasa_mrr, 30.0)
+
+    def test_asset_reference_on_the_label(self):
+        asset_type = self.env["icasa.asset.type"].search([], limit=1)
+        asset = self.env["icasa.installed.asset"].create(
+            {"serial_number": "WB-0042", "asset_type_id": asset_type.id, "partner_id": self.customer.id}
+        )
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        order.order_line.icasa_asset_id = asset
+        self._bill(date(2027, 1, 1))
+        self.assertIn("WB-0042", order.icasa_subscription_move_ids.invoice_line_ids.name)

@@ -1,0 +1,84 @@
+from contextlib import closing
+from datetime import date
+
+from odoo import SUPERUSER_ID, Command, api, sql_db
+from odoo.tests import TransactionCase, tagged
+
+TODAY = date(2001, 1, 1)  # long before any other subscription in the database
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionSkipLocked(TransactionCase):
+    """Two workers on two real database connections split the due subscriptions.
+
+    The subscriptions must be committed to be seen by both connections, so they
+    are created in a cursor of their own and removed again in a cleanup."""
+
+    def _setup_committed_data(self, db):
+        with closing(db.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            partner = env["res.partner"].create({"name": "SKIP LOCKED test customer"})
+            product = env["product.product"].create(
+                {"name": "SKIP LOCKED maintenance", "type": "service", "icasa_billing_role": "maintenance", "taxes_id": [Command.clear()]}
+            )
+            plan = env["icasa.subscription.plan"].create({"name": "SKIP LOCKED monthly", "auto_post": False})
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "icasa_plan_id": plan.id,
+                        "icasa_start_date": TODAY,
+                        "order_line": [Command.create({"product_id": product.id, "price_unit": 30.0})],
+                    }
+                    for _i in range(6)
+                ]
+            )
+            orders.action_confirm()
+            cr.commit()
+            return partner.id, product.id, plan.id, orders.ids
+
+    def _cleanup(self, db, partner_id, product_id, plan_id, order_ids):
+        with closing(db.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            orders = env["sale.order"].browse(order_ids).exists()
+            env["icasa.subscription.period"].search([("order_id", "in", orders.ids)]).unlink()
+            moves = env["account.move"].search([("icasa_subscription_id", "in", orders.ids)])
+            moves.unlink()
+            orders._action_cancel()
+            orders.unlink()
+            env["icasa.subscription.plan"].browse(plan_id).unlink()
+            env["product.product"].browse(product_id).product_tmpl_id.unlink()
+            env["res.partner"].browse(partner_id).unlink()
+            cr.commit()
+
+    def test_two_workers_split_the_work(self):
+        db = sql_db.db_connect(self.env.cr.dbname)
+        data = self._setup_committed_data(db)
+        self.addCleanup(self._cleanup, db, *data)
+        order_ids = data[3]
+        with closing(db.cursor()) as cr1, closing(db.cursor()) as cr2:
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            # worker 1 takes a batch of 3 and holds the locks
+            batch1 = env1["sale.order"]._icasa_lock_due_batch(TODAY, 3)
+            self.assertEqual(len(batch1), 3)
+            self.assertTrue(set(batch1) <= set(order_ids))
+            # worker 2 runs the whole cron meanwhile: it skips the locked rows
+            result2 = env2["sale.order"]._cron_generate_recurring(batch_size=2, today=TODAY)
+            self.assertEqual(result2, {"subscriptions": 3, "documents": 3, "failed": 0})
+            billed2 = env2["icasa.subscription.period"].search([("order_id", "in", order_ids)]).order_id.ids
+            self.assertEqual(sorted(billed2), sorted(set(order_ids) - set(batch1)))
+            cr2.commit()
+            # worker 1 bills its batch; a second pass of worker 2 finds nothing left
+            result1 = env1["sale.order"].browse(batch1)._icasa_bill_orders(TODAY)
+            self.assertFalse(result1["failed"])
+            self.assertEqual(len(result1["moves"]), 3)
+            cr1.commit()
+            self.assertEqual(env2["sale.order"]._cron_generate_recurring(today=TODAY)["documents"], 0)
+            cr2.rollback()
+        with closing(db.cursor()) as cr:
+            cr.execute(
+                "SELECT order_id, count(*) FROM icasa_subscription_period WHERE order_id = ANY(%s) GROUP BY order_id",
+                [order_ids],
+            )
+            self.assertEqual(dict(cr.fetchall()), dict.fromkeys(order_ids, 1))
