@@ -19,6 +19,7 @@
         "views/icasa_milestone_views.xml",
         "views/sale_order_views.xml",
         "wizards/icasa_milestone_wizard_views.xml",
+        "report/report_invoice.xml",
         "views/icasa_installed_asset_views.xml",
         "views/product_template_views.xml",
         "views/icasa_ev_billing_menus.xml",

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .icasa_milestone import share_label
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -8,6 +10,56 @@ class AccountMove(models.Model):
     icasa_milestone_id = fields.Many2one(
         "icasa.milestone", string="Milestone", readonly=True, copy=False, index="btree_not_null", ondelete="set null"
     )
+
+    icasa_amount_total_words = fields.Char(
+        string="Amount in Words",
+        compute="_compute_icasa_amount_total_words",
+        help="The total in words, in the customer's language.",
+    )
+
+    @api.depends("amount_total", "currency_id", "partner_id.lang")
+    def _compute_icasa_amount_total_words(self):
+        for move in self:
+            lang = move.partner_id.lang or self.env.lang
+            currency = move.currency_id.with_context(lang=lang)
+            move.icasa_amount_total_words = currency.amount_to_text(move.amount_total) if currency else False
+
+    def _icasa_report_schedule(self):
+        """The order's milestone schedule as printed on a milestone invoice.
+
+        Returns ``{"rows": [...], "invoiced": float, "remaining": float}`` where each
+        row names a milestone, its share, its untaxed amount and whether it is billed.
+        Read as superuser: a customer printing the invoice cannot read the order.
+        """
+        self.ensure_one()
+        milestone = self.sudo().icasa_milestone_id
+        if not milestone:
+            return {}
+        order = milestone.order_id
+        amounts = order._icasa_milestone_amounts(strict=False)
+        digits = order.currency_id.decimal_places
+        rows, invoiced = [], 0
+        for other, amount in amounts.items():
+            billed = other.state == "invoiced"
+            invoiced += amount if billed else 0
+            rows.append(
+                {
+                    "name": other.name,
+                    "share": share_label(other),
+                    "amount": amount / 10**digits,
+                    "billed": billed,
+                    "current": other == milestone,
+                }
+            )
+        total = sum(amounts.values())
+        return {
+            "order": order.name,
+            "milestone": milestone.name,
+            "share": share_label(milestone),
+            "rows": rows,
+            "invoiced": invoiced / 10**digits,
+            "remaining": (total - invoiced) / 10**digits,
+        }
 
     def _icasa_milestones(self):
         """Milestones billed by these moves, directly or through the invoice a credit note reverses."""

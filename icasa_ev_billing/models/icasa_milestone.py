@@ -53,6 +53,7 @@ class IcasaMilestone(models.Model):
     site_partner_id = fields.Many2one(related="order_id.partner_shipping_id", string="Site Address", store=True)
     site_address = fields.Char(string="Site", compute="_compute_site_address")
     order_state = fields.Selection(related="order_id.state", string="Order Status")
+    order_name = fields.Char(related="order_id.name", string="Order Reference")
     amount = fields.Monetary(
         string="Untaxed Amount",
         compute="_compute_amounts",
@@ -104,7 +105,7 @@ class IcasaMilestone(models.Model):
                     self.env._(
                         "Milestone %(milestone)s of %(order)s has a share of %(share)s: a share must be positive.",
                         milestone=milestone.name,
-                        order=milestone.order_id.name,
+                        order=milestone.order_name,
                         share=milestone.share,
                     )
                 )
@@ -118,7 +119,7 @@ class IcasaMilestone(models.Model):
                         "Milestone %(milestone)s of %(order)s is %(state)s and cannot be deleted. "
                         "Issue a full credit note of its invoice first, or keep it.",
                         milestone=milestone.name,
-                        order=milestone.order_id.name,
+                        order=milestone.order_name,
                         state=dict(STATES)[milestone.state].lower(),
                     )
                 )
@@ -127,13 +128,14 @@ class IcasaMilestone(models.Model):
         money_fields = {"share", "state", "sequence"}
         res = super().write(vals)
         if money_fields & set(vals):
-            self.order_id._icasa_check_milestone_amounts()
+            # a technician cannot read orders; the check only reads
+            self.sudo().order_id._icasa_check_milestone_amounts()
         return res
 
     @api.model_create_multi
     def create(self, vals_list):
         milestones = super().create(vals_list)
-        milestones.order_id._icasa_check_milestone_amounts()
+        milestones.sudo().order_id._icasa_check_milestone_amounts()
         return milestones
 
     # --- money ------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ class IcasaMilestone(models.Model):
                     self.env._(
                         "Milestone %(milestone)s of %(order)s is already %(state)s and cannot be reached again.",
                         milestone=milestone.name,
-                        order=milestone.order_id.name,
+                        order=milestone.order_name,
                         state=dict(STATES)[milestone.state].lower(),
                     )
                 )
@@ -203,14 +205,14 @@ class IcasaMilestone(models.Model):
                     self.env._(
                         "Milestone %(milestone)s of %(order)s is already reached.",
                         milestone=milestone.name,
-                        order=milestone.order_id.name,
+                        order=milestone.order_name,
                     )
                 )
-            if milestone.order_id.state != "sale":
+            if milestone.order_state != "sale":
                 raise UserError(
                     self.env._(
                         "Order %(order)s is not confirmed: confirm it before reaching milestone %(milestone)s.",
-                        order=milestone.order_id.name,
+                        order=milestone.order_name,
                         milestone=milestone.name,
                     )
                 )
@@ -272,7 +274,7 @@ class IcasaMilestone(models.Model):
                     self.env._(
                         "Milestone %(milestone)s of %(order)s is invoiced: issue a full credit note before cancelling it.",
                         milestone=milestone.name,
-                        order=milestone.order_id.name,
+                        order=milestone.order_name,
                     )
                 )
         self.write({"state": "cancelled"})

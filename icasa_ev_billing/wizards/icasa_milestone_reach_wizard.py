@@ -50,7 +50,7 @@ class IcasaMilestoneReachAsset(models.TransientModel):
     wizard_id = fields.Many2one("icasa.milestone.reach.wizard", required=True, ondelete="cascade")
     product_id = fields.Many2one("product.product")
     asset_type_id = fields.Many2one(
-        "icasa.asset.type", compute="_compute_asset_type_id", store=True, readonly=False, required=True
+        "icasa.asset.type", compute="_compute_asset_type_id", store=True, readonly=False, precompute=True, required=True
     )
     serial_number = fields.Char(required=True)
     sim_iccid = fields.Char(string="SIM ICCID")

@@ -1,0 +1,115 @@
+import base64
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import IcasaMilestoneCommon
+
+
+@tagged("post_install", "-at_install")
+class TestFieldTechnician(IcasaMilestoneCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.technician = cls.env["res.users"].create(
+            {
+                "name": "Tom Technician",
+                "login": "tom.technician",
+                "email": "tom.technician@example.com",
+                "company_id": cls.env.company.id,
+                "company_ids": [Command.set(cls.env.company.ids)],
+                "groups_id": [Command.set(cls.env.ref("icasa_ev_billing.group_field_technician").ids)],
+            }
+        )
+        cls.team = cls.env["icasa.field.team"].create(
+            {"name": "North", "member_ids": [Command.set(cls.technician.ids)]}
+        )
+        cls.asset_type = cls.env["icasa.asset.type"].create({"name": "Wallbox AC", "has_sim": True})
+        cls.wallbox.icasa_asset_type_id = cls.asset_type
+        cls.site = cls.env["res.partner"].create(
+            {"name": "Site Haarlem", "parent_id": cls.customer.id, "type": "delivery", "street": "Lindelaan 4",
+             "zip": "2011 AB", "city": "Haarlem"}
+        )
+        cls.order = cls._order(partner_shipping_id=cls.site.id)
+        cls.order.action_confirm()
+        cls.installation_ms = cls.order.icasa_milestone_ids[1]
+        cls.installation_ms.team_id = cls.team
+        cls.other_order = cls._order()
+        cls.other_order.action_confirm()
+
+    def test_sees_only_assigned_milestones(self):
+        milestones = self.env["icasa.milestone"].with_user(self.technician).search([])
+        self.assertEqual(milestones, self.installation_ms)
+        self.assertEqual(milestones.partner_id, self.customer)
+        self.assertEqual(milestones.site_address, "Lindelaan 4, 2011 AB, Haarlem")
+        self.order.icasa_milestone_ids[2].user_id = self.technician
+        milestones = self.env["icasa.milestone"].with_user(self.technician).search([])
+        self.assertEqual(milestones, self.order.icasa_milestone_ids[1:])
+
+    def test_sees_no_prices_nor_invoices_and_cannot_edit_orders(self):
+        milestone = self.installation_ms.with_user(self.technician)
+        with self.assertRaises(AccessError):
+            milestone.read(["amount"])
+        with self.assertRaises(AccessError):
+            milestone.read(["invoice_ids"])
+        with self.assertRaises(AccessError):
+            self.order.invoice_ids.with_user(self.technician).read(["amount_total"])
+        with self.assertRaises(AccessError):
+            self.order.with_user(self.technician).read(["amount_total"])
+        with self.assertRaises(AccessError):
+            self.order.with_user(self.technician).write({"note": "changed"})
+        with self.assertRaises(AccessError):
+            self.other_order.icasa_milestone_ids[1].with_user(self.technician).read(["name"])
+        with self.assertRaises(AccessError):
+            self.env["icasa.milestone"].with_user(self.technician).create(
+                {"order_id": self.order.id, "name": "Extra", "share": 1.0}
+            )
+
+    def test_marks_installation_reached_with_assets_and_photo(self):
+        photo = self.env["ir.attachment"].with_user(self.technician).create(
+            {"name": "wallbox.jpg", "datas": base64.b64encode(b"\xff\xd8\xff jpeg")}
+        )
+        wizard = (
+            self.env["icasa.milestone.reach.wizard"]
+            .with_user(self.technician)
+            .create(
+                {
+                    "milestone_ids": [Command.set(self.installation_ms.ids)],
+                    "notes": "<p>Mounted on the garage wall.</p>",
+                    "attachment_ids": [Command.set(photo.ids)],
+                    "asset_line_ids": [
+                        Command.create(
+                            {"product_id": self.wallbox.id, "serial_number": "WB-0001", "sim_iccid": "8931000000000000001"}
+                        )
+                    ],
+                }
+            )
+        )
+        self.assertTrue(wizard.is_installation)
+        wizard.action_confirm()
+        milestone = self.installation_ms
+        self.assertEqual(milestone.state, "invoiced")
+        self.assertEqual(milestone.reached_by_id, self.technician)
+        self.assertIn("garage wall", milestone.notes)
+        self.assertEqual(milestone.invoice_ids.amount_total, 1052.70)
+        self.assertEqual(photo.res_model, "icasa.milestone")
+        self.assertEqual(photo.res_id, milestone.id)
+        asset = milestone.asset_ids
+        self.assertEqual(len(asset), 1)
+        self.assertRecordValues(
+            asset,
+            [
+                {
+                    "serial_number": "WB-0001",
+                    "asset_type_id": self.asset_type.id,
+                    "product_id": self.wallbox.id,
+                    "partner_id": self.customer.id,
+                    "site_partner_id": self.site.id,
+                    "order_id": self.order.id,
+                    "sim_iccid": "8931000000000000001",
+                }
+            ],
+        )
+        # the technician sees the asset they recorded
+        self.assertEqual(self.env["icasa.installed.asset"].with_user(self.technician).search([]), asset)
