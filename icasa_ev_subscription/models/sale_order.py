@@ -607,6 +607,8 @@ class SaleOrder(models.Model):
             groups[(order.company_id, order.partner_invoice_id.lang or "")].append(order.id)
         for (company, lang), ids in groups.items():
             env_orders = self.browse(ids).with_company(company).with_context(lang=lang or None)
+            env_orders._icasa_prefetch()
+            context = env_orders._icasa_invoice_context(company)
             invoice_vals, order_vals, ledger = [], [], []
             updates = {}
             for order in env_orders:
@@ -620,7 +622,8 @@ class SaleOrder(models.Model):
                         order_vals.append(order._icasa_prepare_period_order(period))
                         ledger.append(("order", order, period))
                     else:
-                        invoice_vals.append(order._icasa_prepare_period_invoice(period, one_time=first and index == 0))
+                        vals = order._icasa_prepare_period_invoice(period, one_time=first and index == 0, context=context)
+                        invoice_vals.append(vals)
                         ledger.append(("invoice", order, period))
                 updates[order] = due[-1].end + timedelta(days=1)
             created_moves = self.env["account.move"]
@@ -628,7 +631,7 @@ class SaleOrder(models.Model):
                 created_moves = (
                     self.env["account.move"]
                     .with_company(company)
-                    .with_context(lang=lang or None, mail_create_nolog=True, mail_notrack=True, default_move_type="out_invoice")
+                    .with_context(lang=lang or None, tracking_disable=True, default_move_type="out_invoice")
                     .sudo()
                     .create(invoice_vals)
                 )
@@ -676,6 +679,42 @@ class SaleOrder(models.Model):
             orders |= created_orders
         self._icasa_end_finished(today)
         return moves, orders
+
+    def _icasa_prefetch(self):
+        """Read what billing needs for the whole batch in a few queries."""
+        lines = self.order_line
+        lines.mapped("icasa_price_step_ids")
+        lines.mapped("tax_id")
+        lines.mapped("invoice_lines")
+        lines.mapped("icasa_asset_id")
+        self.mapped("transaction_ids")
+        self.mapped("icasa_period_ids")
+
+    def _icasa_invoice_context(self, company):
+        """Values shared by the invoices of one company: its default sales
+        journal per currency, and whether analytic distribution models exist
+        (without any, the line's own distribution is final)."""
+        journals = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")]
+        )
+        has_models = bool(
+            self.env["account.analytic.distribution.model"].sudo().search_count(
+                self.env["account.analytic.distribution.model"]._check_company_domain(company), limit=1
+            )
+        )
+        return {"journals": journals, "journal_by_currency": {}, "analytic_models": has_models}
+
+    def _icasa_default_journal(self, context):
+        currency = self.currency_id
+        cache = context["journal_by_currency"]
+        if currency not in cache:
+            journals = context["journals"]
+            cache[currency] = (
+                journals.filtered(lambda j: j.currency_id == currency)
+                or journals.filtered(lambda j: not j.currency_id)
+                or journals
+            )[:1]
+        return cache[currency]
 
     def _icasa_due_periods(self, today):
         """The unbilled periods due up to ``today``. A tacitly renewed term is
@@ -770,12 +809,14 @@ class SaleOrder(models.Model):
                 values.append({"line": line, "start": part_start, "end": part_end, "price_unit": float(amount)})
         return values
 
-    def _icasa_prepare_period_invoice(self, period, one_time=False):
+    def _icasa_prepare_period_invoice(self, period, one_time=False, context=None):
         self.ensure_one()
         vals = self._prepare_invoice()
         plan = self.icasa_plan_id
         if plan.journal_id:
             vals["journal_id"] = plan.journal_id.id
+        elif "journal_id" not in vals and context:
+            vals["journal_id"] = self._icasa_default_journal(context).id
         vals["icasa_subscription_id"] = self.id
         lines = []
         for part in self._icasa_period_line_values(period):
@@ -789,6 +830,8 @@ class SaleOrder(models.Model):
                 icasa_subscription_line_id=line.id,
             )
             line_vals.pop("sale_line_ids", None)
+            if context and not context["analytic_models"]:
+                line_vals.setdefault("analytic_distribution", line.analytic_distribution or False)
             lines.append(Command.create(line_vals))
         if one_time:
             for line in self.order_line.filtered(
