@@ -42,7 +42,7 @@ class IcasaMilestone(models.Model):
     state = fields.Selection(
         STATES, required=True, default="planned", readonly=True, copy=False, tracking=True, index=True
     )
-    reached_by_id = fields.Many2one("res.users", string="Reached By", readonly=True, copy=False)
+    reached_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     reached_date = fields.Datetime(readonly=True, copy=False)
     user_id = fields.Many2one("res.users", string="Technician", tracking=True, index=True)
     team_id = fields.Many2one("icasa.field.team", string="Field Team", tracking=True, check_company=True)
@@ -124,6 +124,22 @@ class IcasaMilestone(models.Model):
                     )
                 )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_last_open_milestone(self):
+        if self.env.context.get("icasa_skip_amount_check"):
+            return  # the instalment wizard replaces the open milestones in one go
+        for order in self.order_id.filtered(lambda o: o.state == "sale"):
+            active = order.icasa_milestone_ids.filtered(lambda m: m.state != "cancelled")
+            remaining = active - self
+            if remaining and not remaining.filtered(lambda m: m.state in ("planned", "reached")):
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s would keep an amount that no milestone bills: keep at least one open "
+                        "milestone to bill the rest of the order.",
+                        order=order.name,
+                    )
+                )
+
     def write(self, vals):
         money_fields = {"share", "state", "sequence"}
         res = super().write(vals)
@@ -151,7 +167,9 @@ class IcasaMilestone(models.Model):
         """Untaxed amount billed for the milestone, net of credit notes, in minor units."""
         self.ensure_one()
         invoices, refunds = self._icasa_net_invoice_moves()
-        return self.order_id._icasa_minor(sum(invoices.mapped("amount_untaxed")) - sum(refunds.mapped("amount_untaxed")))
+        return self.order_id._icasa_minor(
+            sum(invoices.mapped("amount_untaxed")) - sum(refunds.mapped("amount_untaxed"))
+        )
 
     def _icasa_live_invoices(self):
         """The milestone's invoices that are neither cancelled nor fully credited."""
@@ -272,7 +290,8 @@ class IcasaMilestone(models.Model):
             if milestone.state == "invoiced":
                 raise UserError(
                     self.env._(
-                        "Milestone %(milestone)s of %(order)s is invoiced: issue a full credit note before cancelling it.",
+                        "Milestone %(milestone)s of %(order)s is invoiced: "
+                        "issue a full credit note before cancelling it.",
                         milestone=milestone.name,
                         order=milestone.order_name,
                     )
@@ -326,7 +345,7 @@ class IcasaMilestone(models.Model):
                 try:
                     with self.env.cr.savepoint():
                         milestone.with_company(milestone.company_id).with_context(lang=lang)._icasa_reach()
-                except Exception as error:  # noqa: BLE001 - reported on the order, the cron goes on
+                except Exception as error:
                     failed.append(milestone.id)
                     if isinstance(error, (UserError, ValidationError)):
                         _logger.info("Milestone %s could not be invoiced: %s", milestone.id, error)

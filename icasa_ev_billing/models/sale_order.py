@@ -83,7 +83,7 @@ class SaleOrder(models.Model):
 
     @api.depends("icasa_milestone_ids.state")
     def _compute_invoice_status(self):
-        super()._compute_invoice_status()
+        res = super()._compute_invoice_status()
         for order in self.filtered(lambda o: o.state == "sale" and o.icasa_milestone_billing):
             active = order.icasa_milestone_ids.filtered(lambda m: m.state != "cancelled")
             if any(m.state == "reached" for m in active):
@@ -92,6 +92,7 @@ class SaleOrder(models.Model):
                 order.invoice_status = "invoiced"
             else:
                 order.invoice_status = "no"
+        return res
 
     # --- plan ------------------------------------------------------------------------------
 
@@ -148,11 +149,7 @@ class SaleOrder(models.Model):
             order.icasa_milestone_ids.unlink()
             if order.icasa_milestone_plan_id:
                 order.write(
-                    {
-                        "icasa_milestone_ids": [
-                            Command.create(vals) for vals in order._icasa_plan_milestone_values()
-                        ]
-                    }
+                    {"icasa_milestone_ids": [Command.create(vals) for vals in order._icasa_plan_milestone_values()]}
                 )
 
     @api.model_create_multi
@@ -297,7 +294,6 @@ class SaleOrder(models.Model):
             ) from None
         if not any(parts):
             return self.env["account.move"]
-        digits = order.currency_id.decimal_places
         invoice_vals = order._prepare_invoice()
         invoice_vals["icasa_milestone_id"] = milestone.id
         label = order.env._(
@@ -310,7 +306,7 @@ class SaleOrder(models.Model):
             if not part:
                 continue
             line_vals = line._prepare_invoice_line(
-                sequence=sequence, quantity=1.0, price_unit=from_minor(part, digits), discount=0.0
+                sequence=sequence, quantity=1.0, price_unit=order._icasa_invoice_price(line, part), discount=0.0
             )
             line_vals["name"] = f"{line_vals['name']}\n{label}"
             line._set_analytic_distribution(line_vals)
@@ -324,6 +320,24 @@ class SaleOrder(models.Model):
             )
         )
         return invoice
+
+    def _icasa_invoice_price(self, line, part):
+        """Unit price of the invoice line that bills ``part`` (untaxed, minor units) of ``line``.
+
+        With taxes included in the price, the invoice price is the part plus those
+        taxes, so that the invoice line's untaxed subtotal is the part again.
+        """
+        price = from_minor(part, self.currency_id.decimal_places)
+        included = line.tax_id.filtered("price_include")
+        if included:
+            price = included.compute_all(
+                price,
+                currency=self.currency_id,
+                product=line.product_id,
+                partner=self.partner_shipping_id,
+                handle_price_include=False,
+            )["total_included"]
+        return price
 
     # --- workflow --------------------------------------------------------------------------
 

@@ -55,25 +55,28 @@ class SaleOrderLine(models.Model):
 
     @api.depends("invoice_lines.price_subtotal", "order_id.icasa_milestone_billing", "price_subtotal")
     def _compute_qty_invoiced(self):
-        super()._compute_qty_invoiced()
+        res = super()._compute_qty_invoiced()
         for line in self.filtered(lambda sol: sol._icasa_is_milestone_billed()):
             line.qty_invoiced = line._icasa_invoiced_quantity()
+        return res
 
     @api.depends("invoice_lines.price_subtotal", "order_id.icasa_milestone_billing", "price_subtotal")
     def _compute_qty_invoiced_posted(self):
-        super()._compute_qty_invoiced_posted()
+        res = super()._compute_qty_invoiced_posted()
         for line in self.filtered(lambda sol: sol._icasa_is_milestone_billed()):
             line.qty_invoiced_posted = line._icasa_invoiced_quantity(posted_only=True)
+        return res
 
     @api.depends("order_id.icasa_milestone_billing")
     def _compute_qty_to_invoice(self):
-        super()._compute_qty_to_invoice()
+        res = super()._compute_qty_to_invoice()
         for line in self.filtered(lambda sol: sol._icasa_is_milestone_billed()):
             line.qty_to_invoice = 0.0
+        return res
 
     @api.depends("order_id.icasa_milestone_billing", "price_subtotal")
     def _compute_untaxed_amount_to_invoice(self):
-        super()._compute_untaxed_amount_to_invoice()
+        res = super()._compute_untaxed_amount_to_invoice()
         for line in self.filtered(lambda sol: sol._icasa_is_milestone_billed()):
             if line.state == "sale":
                 line.untaxed_amount_to_invoice = line.currency_id.round(
@@ -81,6 +84,14 @@ class SaleOrderLine(models.Model):
                 )
             else:
                 line.untaxed_amount_to_invoice = 0.0
+        return res
+
+    @api.depends("order_id.icasa_milestone_billing", "amount_invoiced")
+    def _compute_amount_to_invoice(self):
+        res = super()._compute_amount_to_invoice()
+        for line in self.filtered(lambda sol: sol._icasa_is_milestone_billed()):
+            line.amount_to_invoice = line.currency_id.round(line.price_total - line.amount_invoiced)
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -40,9 +40,7 @@ class IcasaMilestoneCommon(AccountTestInvoicingCommon):
                 "share_type": "percent",
                 "line_ids": [
                     Command.create({"sequence": 1, "name": "Order", "share": 30, "trigger": "confirmation"}),
-                    Command.create(
-                        {"sequence": 2, "name": "Installation", "share": 50, "kind": "installation"}
-                    ),
+                    Command.create({"sequence": 2, "name": "Installation", "share": 50, "kind": "installation"}),
                     Command.create({"sequence": 3, "name": "Activation", "share": 20, "kind": "activation"}),
                 ],
             }
@@ -72,5 +70,7 @@ class IcasaMilestoneCommon(AccountTestInvoicingCommon):
         )
 
     def _reach(self, milestone):
-        self.env["icasa.milestone.reach.wizard"].create({"milestone_ids": [Command.set(milestone.ids)]}).action_confirm()
+        self.env["icasa.milestone.reach.wizard"].create(
+            {"milestone_ids": [Command.set(milestone.ids)]}
+        ).action_confirm()
         return milestone.invoice_ids

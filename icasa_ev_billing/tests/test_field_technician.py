@@ -2,7 +2,7 @@ import base64
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import IcasaMilestoneCommon
 
@@ -28,8 +28,14 @@ class TestFieldTechnician(IcasaMilestoneCommon):
         cls.asset_type = cls.env["icasa.asset.type"].create({"name": "Wallbox AC", "has_sim": True})
         cls.wallbox.icasa_asset_type_id = cls.asset_type
         cls.site = cls.env["res.partner"].create(
-            {"name": "Site Haarlem", "parent_id": cls.customer.id, "type": "delivery", "street": "Lindelaan 4",
-             "zip": "2011 AB", "city": "Haarlem"}
+            {
+                "name": "Site Haarlem",
+                "parent_id": cls.customer.id,
+                "type": "delivery",
+                "street": "Lindelaan 4",
+                "zip": "2011 AB",
+                "city": "Haarlem",
+            }
         )
         cls.order = cls._order(partner_shipping_id=cls.site.id)
         cls.order.action_confirm()
@@ -67,8 +73,10 @@ class TestFieldTechnician(IcasaMilestoneCommon):
             )
 
     def test_marks_installation_reached_with_assets_and_photo(self):
-        photo = self.env["ir.attachment"].with_user(self.technician).create(
-            {"name": "wallbox.jpg", "datas": base64.b64encode(b"\xff\xd8\xff jpeg")}
+        photo = (
+            self.env["ir.attachment"]
+            .with_user(self.technician)
+            .create({"name": "wallbox.jpg", "datas": base64.b64encode(b"\xff\xd8\xff jpeg")})
         )
         wizard = (
             self.env["icasa.milestone.reach.wizard"]
@@ -80,7 +88,11 @@ class TestFieldTechnician(IcasaMilestoneCommon):
                     "attachment_ids": [Command.set(photo.ids)],
                     "asset_line_ids": [
                         Command.create(
-                            {"product_id": self.wallbox.id, "serial_number": "WB-0001", "sim_iccid": "8931000000000000001"}
+                            {
+                                "product_id": self.wallbox.id,
+                                "serial_number": "WB-0001",
+                                "sim_iccid": "8931000000000000001",
+                            }
                         )
                     ],
                 }
@@ -113,3 +125,22 @@ class TestFieldTechnician(IcasaMilestoneCommon):
         )
         # the technician sees the asset they recorded
         self.assertEqual(self.env["icasa.installed.asset"].with_user(self.technician).search([]), asset)
+
+    def test_technician_form_on_a_phone(self):
+        """The technician opens the milestone form: no price fields, and marks it reached from there."""
+        milestone = self.installation_ms.with_user(self.technician)
+        form = Form(milestone)
+        self.assertNotIn("amount", form._view["fields"])
+        self.assertNotIn("invoice_ids", form._view["fields"])
+        self.assertEqual(form.order_id, self.order)
+        action = milestone.action_reach()
+        self.assertEqual(action["res_model"], "icasa.milestone.reach.wizard")
+        wizard = Form(
+            self.env["icasa.milestone.reach.wizard"].with_user(self.technician).with_context(**action["context"])
+        )
+        with wizard.asset_line_ids.new() as line:
+            line.product_id = self.wallbox
+            line.serial_number = "WB-0002"
+        wizard.save().action_confirm()
+        self.assertEqual(self.installation_ms.state, "invoiced")
+        self.assertEqual(self.installation_ms.asset_ids.asset_type_id, self.asset_type)

@@ -63,7 +63,10 @@ class TestInstalments(IcasaMilestoneCommon):
 
     def test_nothing_left_to_split(self):
         plan = self.env["icasa.milestone.plan"].create(
-            {"name": "All at once", "line_ids": [Command.create({"name": "All", "share": 100, "trigger": "confirmation"})]}
+            {
+                "name": "All at once",
+                "line_ids": [Command.create({"name": "All", "share": 100, "trigger": "confirmation"})],
+            }
         )
         order = self._order(plan=plan)
         order.action_confirm()
@@ -88,8 +91,10 @@ class TestMilestoneInvoiceReport(IcasaMilestoneCommon):
         self.assertEqual(schedule["share"], "50%")
         self.assertEqual(schedule["invoiced"], 1392.00)
         self.assertEqual(schedule["remaining"], 348.00)
-        self.assertEqual([(r["name"], r["billed"]) for r in schedule["rows"]],
-                         [("Order", True), ("Installation", True), ("Activation", False)])
+        self.assertEqual(
+            [(r["name"], r["billed"]) for r in schedule["rows"]],
+            [("Order", True), ("Installation", True), ("Activation", False)],
+        )
         html, _format = self.env["ir.actions.report"]._render_qweb_html("account.report_invoice", invoice.ids)
         html = html.decode()
         self.assertIn(f"of order <span>{order.name}</span>", html)

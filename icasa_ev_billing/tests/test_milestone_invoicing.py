@@ -46,14 +46,14 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
         self.assertEqual(sum(order.invoice_ids.mapped("amount_total")), 2105.40)
 
         # invoice lines follow the order lines: product, taxes, income account, label
-        wallbox_line = second.invoice_line_ids.filtered(lambda l: l.product_id == self.wallbox)
+        wallbox_line = second.invoice_line_ids.filtered(lambda aml: aml.product_id == self.wallbox)
         self.assertEqual(wallbox_line.price_unit, 540.00)
         self.assertEqual(wallbox_line.quantity, 1.0)
         self.assertEqual(wallbox_line.discount, 0.0)
         self.assertEqual(wallbox_line.tax_ids, self.tax_21)
         self.assertEqual(wallbox_line.sale_line_ids, order.order_line[0])
         self.assertIn(f"Installation (50%) of {order.name}", wallbox_line.name)
-        install_line = second.invoice_line_ids.filtered(lambda l: l.product_id == self.installation)
+        install_line = second.invoice_line_ids.filtered(lambda aml: aml.product_id == self.installation)
         self.assertEqual(install_line.account_id, self.revenue_services)
         self.assertEqual(second.icasa_milestone_id, install_ms)
         self.assertEqual(second.invoice_origin, order.name)
@@ -67,6 +67,33 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
         self.assertEqual(order.order_line[1].untaxed_amount_invoiced, 135.00)
         self.assertEqual(order.order_line[1].untaxed_amount_to_invoice, 315.00)
         self.assertEqual(order.order_line[1].qty_invoiced_posted, 0.3)
+        # 2,105.40 - 631.62, taxes included
+        self.assertEqual(order.amount_to_invoice, 1473.78)
+        self.assertEqual(order.amount_invoiced, 631.62)
+
+    def test_reports_group_by_billing_role(self):
+        order = self._order()
+        order.action_confirm()
+        self.env.flush_all()
+        groups = self.env["sale.report"].read_group(
+            [("order_reference", "=", f"sale.order,{order.id}")],
+            ["price_subtotal:sum"],
+            ["icasa_billing_role"],
+            orderby="icasa_billing_role",
+        )
+        self.assertEqual(
+            [(g["icasa_billing_role"], g["price_subtotal"]) for g in groups],
+            [("activation", 90.00), ("hardware", 1080.00), ("inspection", 120.00), ("installation", 450.00)],
+        )
+        invoice = order.invoice_ids
+        invoice.action_post()
+        groups = self.env["account.invoice.report"].read_group(
+            [("move_id", "=", invoice.id)], ["price_subtotal:sum"], ["icasa_billing_role"], orderby="icasa_billing_role"
+        )
+        self.assertEqual(
+            [(g["icasa_billing_role"], g["price_subtotal"]) for g in groups],
+            [("activation", 27.00), ("hardware", 324.00), ("inspection", 36.00), ("installation", 135.00)],
+        )
 
     def test_regular_invoicing_is_blocked(self):
         order = self._order()
@@ -204,9 +231,7 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
         self._reach(order.icasa_milestone_ids[2])
         for line in order.order_line:
             self.assertAlmostEqual(sum(line.invoice_lines.mapped("price_subtotal")), line.price_subtotal, places=2)
-        self.assertEqual(
-            [inv.amount_untaxed for inv in order.invoice_ids.sorted("id")], [33.33, 33.34, 33.34]
-        )
+        self.assertEqual([inv.amount_untaxed for inv in order.invoice_ids.sorted("id")], [33.33, 33.34, 33.34])
 
     def test_order_level_and_fixed_discounts(self):
         """Odoo's order discount wizard adds negative lines; they are billed pro rata in every milestone."""
@@ -224,7 +249,7 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
         order.action_confirm()
         first = order.icasa_milestone_ids[0].invoice_ids
         self.assertEqual(first.amount_untaxed, 660.00)
-        discount_lines = first.invoice_line_ids.filtered(lambda l: l.price_unit < 0)
+        discount_lines = first.invoice_line_ids.filtered(lambda aml: aml.price_unit < 0)
         self.assertEqual(sorted(discount_lines.mapped("price_subtotal")), [-75.00, -15.00])
         self._reach(order.icasa_milestone_ids[1])
         self._reach(order.icasa_milestone_ids[2])
@@ -287,7 +312,11 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
                 "partner_id": self.customer.id,
                 "invoice_line_ids": [
                     Command.create(
-                        {"product_id": self.inspection.id, "price_unit": 5.0, "sale_line_ids": [Command.link(broken.order_line[3].id)]}
+                        {
+                            "product_id": self.inspection.id,
+                            "price_unit": 5.0,
+                            "sale_line_ids": [Command.link(broken.order_line[3].id)],
+                        }
                     )
                 ],
             }
@@ -297,3 +326,61 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
         self.assertIn("could not be invoiced", broken.message_ids[0].body)
         self.assertEqual(fine.icasa_milestone_ids[2].state, "invoiced")
         self.assertEqual(fine.icasa_milestone_ids[2].invoice_ids.amount_untaxed, 348.00)
+
+    def test_taxes_included_in_price(self):
+        """With a 21% tax included in the price, invoices bill the same untaxed parts."""
+        tax_incl = self.env["account.tax"].create(
+            {"name": "VAT 21% incl.", "amount": 21.0, "type_tax_use": "sale", "price_include_override": "tax_included"}
+        )
+        order = self._order(lines=[(self.wallbox, 1, 1210.0, 0.0), (self.installation, 1, 999.99, 0.0)])
+        order.order_line.tax_id = tax_incl
+        # 1,000.00 + 826.44 (999.99 / 1.21) untaxed
+        self.assertEqual(order.amount_untaxed, 1826.44)
+        order.action_confirm()
+        first = order.icasa_milestone_ids[0].invoice_ids
+        # 30%: 547.93 untaxed (300.00 + 247.93); the invoice prices include the tax: 363.00 and 299.99... 300.00
+        self.assertEqual(first.amount_untaxed, 547.93)
+        self.assertEqual(first.invoice_line_ids.mapped("price_subtotal"), [300.00, 247.93])
+        self.assertEqual(first.invoice_line_ids.mapped("price_unit"), [363.00, 300.00])
+        self._reach(order.icasa_milestone_ids[1])
+        self._reach(order.icasa_milestone_ids[2])
+        for line in order.order_line:
+            self.assertAlmostEqual(sum(line.invoice_lines.mapped("price_subtotal")), line.price_subtotal, places=2)
+        self.assertEqual(sum(order.invoice_ids.mapped("amount_untaxed")), 1826.44)
+
+    def test_quotation_form_gets_plan_from_template(self):
+        template = self.env["sale.order.template"].create(
+            {
+                "name": "Wallbox package",
+                "icasa_milestone_plan_id": self.plan.id,
+                "sale_order_template_line_ids": [Command.create({"product_id": self.installation.id})],
+            }
+        )
+        form = Form(self.env["sale.order"])
+        form.partner_id = self.customer
+        form.sale_order_template_id = template
+        self.assertEqual(form.icasa_milestone_plan_id, self.plan)
+        order = form.save()
+        self.assertEqual(order.icasa_milestone_ids.mapped("name"), ["Order", "Installation", "Activation"])
+        self.assertEqual(order.icasa_milestone_ids.mapped("amount"), [135.00, 225.00, 90.00])
+        # editable until confirmation
+        with Form(order) as form:
+            with form.icasa_milestone_ids.edit(2) as milestone:
+                milestone.share = 10.0
+            with form.icasa_milestone_ids.new() as milestone:
+                milestone.name = "Inspection"
+                milestone.share = 10.0
+        self.assertEqual(order.icasa_milestone_ids.mapped("amount"), [135.00, 225.00, 45.00, 45.00])
+        copy = order.copy()
+        self.assertEqual(copy.icasa_milestone_ids.mapped("share"), [30.0, 50.0, 10.0, 10.0])
+        self.assertEqual(set(copy.icasa_milestone_ids.mapped("state")), {"planned"})
+
+    def test_last_open_milestone_cannot_be_deleted(self):
+        order = self._order()
+        order.action_confirm()
+        self._reach(order.icasa_milestone_ids[1])
+        with self.assertRaisesRegex(UserError, "keep at least one open milestone"), self.env.cr.savepoint():
+            order.icasa_milestone_ids[2].unlink()
+        with self.assertRaisesRegex(UserError, "Every milestone of order"), self.env.cr.savepoint():
+            order.icasa_milestone_ids[2].action_cancel()
+        self.assertEqual(order.icasa_milestone_ids[2].state, "planned")

@@ -46,7 +46,9 @@ class IcasaInstalmentWizard(models.TransientModel):
         remaining = self._amount_to_split_minor()
         if remaining <= 0:
             raise UserError(
-                self.env._("Nothing remains to invoice on order %(order)s: there is nothing to split.", order=order.name)
+                self.env._(
+                    "Nothing remains to invoice on order %(order)s: there is nothing to split.", order=order.name
+                )
             )
         digits = order.currency_id.decimal_places
         amounts = order._icasa_milestone_amounts(strict=False)

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import assume, given
@@ -28,7 +29,7 @@ def percent_shares(draw):
     n = draw(st.integers(min_value=1, max_value=24))
     cuts = sorted(draw(st.lists(st.integers(1, 9999), min_size=n - 1, max_size=n - 1, unique=True)))
     bounds = [0, *cuts, 10000]
-    return [Decimal(b - a) / 100 for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [Decimal(b - a) / 100 for a, b in pairwise(bounds)]
 
 
 # --- examples worked out by hand -------------------------------------------------------
