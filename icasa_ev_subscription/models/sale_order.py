@@ -411,6 +411,69 @@ class SaleOrder(models.Model):
         )
         return credit
 
+    def _icasa_adjust_quantity(self, line, delta, day):
+        """A quantity change on ``day`` in a prepaid period already invoiced:
+        charge (more units) or credit (fewer units) the rest of that period,
+        from ``day`` included. Postpaid periods are invoiced at their end with
+        the quantity then in force."""
+        self.ensure_one()
+        plan = self.icasa_plan_id
+        if plan.billing_mode != "prepaid" or plan.generate != "invoice":
+            return self.env["account.move"]
+        row = self.icasa_period_ids.filtered(
+            lambda r: r.kind == "invoice" and r.period_start <= day <= r.period_end
+        )[:1]
+        if not row:
+            return self.env["account.move"]
+        order = self.with_company(self.company_id).with_context(lang=self.partner_invoice_id.lang)
+        grid_start = self.icasa_grid_start or self.icasa_start_date
+        period = engine.period_containing(grid_start, plan._recurrence(), plan.alignment, row.period_start)
+        segments = line._icasa_price_segments(day, row.period_end)
+        parts = prorata.split_period(day, row.period_end, period.full_days, segments, self.currency_id.decimal_places)
+        line_vals = []
+        for part_start, part_end, _price, amount in parts:
+            vals = line._prepare_invoice_line(
+                name=order._icasa_line_label(line.product_id, part_start, part_end, line),
+                quantity=abs(delta),
+                price_unit=float(amount),
+                icasa_period_start=part_start,
+                icasa_period_end=part_end,
+                icasa_subscription_line_id=line.id,
+            )
+            vals.pop("sale_line_ids", None)
+            line_vals.append(Command.create(vals))
+        vals = order._prepare_invoice()
+        vals.update(
+            move_type="out_invoice" if delta > 0 else "out_refund",
+            invoice_line_ids=line_vals,
+            icasa_subscription_id=self.id,
+        )
+        if plan.journal_id:
+            vals["journal_id"] = plan.journal_id.id
+        move = self.env["account.move"].with_company(self.company_id).sudo().create(vals)
+        self.env["icasa.subscription.period"].sudo().create(
+            {
+                "order_id": self.id,
+                "period_start": day,
+                "period_end": row.period_end,
+                "kind": "adjust",
+                "move_id": move.id,
+                "amount_untaxed": move.amount_untaxed if delta > 0 else -move.amount_untaxed,
+            }
+        )
+        if plan.auto_post:
+            move._post()
+        self.message_post(
+            body=self.env._(
+                "%(product)s: quantity changed by %(delta)s on %(date)s; %(document)s for the rest of the period.",
+                product=line.product_id.display_name,
+                delta=delta,
+                date=format_date(order.env, day),
+                document=move.name if move.name and move.name != "/" else move.display_name,
+            )
+        )
+        return move
+
     def copy_data(self, default=None):
         # A "recurring project": a new quotation with the same lines and plan, fresh dates.
         vals_list = super().copy_data(default=default)

@@ -61,6 +61,21 @@ class SaleOrderLine(models.Model):
                     )
                 )
 
+    def write(self, vals):
+        if "product_uom_qty" not in vals or self.env.context.get("icasa_no_adjust"):
+            return super().write(vals)
+        running = self.filtered(
+            lambda l: l.icasa_recurring and l.order_id.icasa_subscription_state == "active" and not l.display_type
+        )
+        before = {line.id: line.product_uom_qty for line in running}
+        result = super().write(vals)
+        today = fields.Date.context_today(self)
+        for line in running:
+            delta = line.product_uom_qty - before[line.id]
+            if delta:
+                line.order_id._icasa_adjust_quantity(line, delta, today)
+        return result
+
     def _icasa_steps(self):
         self.ensure_one()
         return [(s.date_from, s.date_to or None, s.price_unit) for s in self.icasa_price_step_ids]

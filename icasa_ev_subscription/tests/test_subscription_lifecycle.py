@@ -126,3 +126,36 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
         order.order_line.icasa_asset_id = asset
         self._bill(date(2027, 1, 1))
         self.assertIn("WB-0042", order.icasa_subscription_move_ids.invoice_line_ids.name)
+
+    def test_quantity_change_mid_period(self):
+        order = self._subscription(self.monthly, date(2027, 3, 1))
+        self._bill(date(2027, 3, 1))
+        line = order.order_line
+        # a second charger from 21 March: 11 days of 31 at 30.00 = 10.645... -> 10.65
+        with freeze_time("2027-03-21"):
+            line.product_uom_qty = 2
+        adjust = order.icasa_period_ids.filtered(lambda r: r.kind == "adjust")
+        self.assertEqual((adjust.period_start, adjust.period_end), (date(2027, 3, 21), date(2027, 3, 31)))
+        self.assertEqual(adjust.move_id.move_type, "out_invoice")
+        self.assertEqual(adjust.move_id.amount_untaxed, 10.65)
+        self.assertEqual(adjust.move_id.invoice_line_ids.quantity, 1.0)
+        # removed again from 26 March: 6 days credited, 30 x 6/31 = 5.806... -> 5.81
+        with freeze_time("2027-03-26"):
+            line.product_uom_qty = 1
+        credit = order.icasa_period_ids.filtered(lambda r: r.kind == "adjust" and r.move_id.move_type == "out_refund")
+        self.assertEqual(credit.move_id.amount_untaxed, 5.81)
+        # April is billed at the new quantity
+        self._bill(date(2027, 4, 1))
+        april = order.icasa_period_ids.filtered(lambda r: r.kind == "invoice" and r.period_start == date(2027, 4, 1))
+        self.assertEqual(april.move_id.amount_untaxed, 30.0)
+
+    def test_plan_edit_after_invoicing_applies_from_next_period(self):
+        plan = self._plan("Editable")
+        order = self._subscription(plan, date(2027, 1, 10))
+        self._bill(date(2027, 1, 10))
+        plan.write({"interval_number": 2})
+        self._bill(date(2027, 2, 10))
+        self.assertEqual(
+            self._ledger(order),
+            [(date(2027, 1, 10), date(2027, 2, 9), "invoice"), (date(2027, 2, 10), date(2027, 4, 9), "invoice")],
+        )

@@ -2,6 +2,7 @@ from contextlib import closing
 from datetime import date
 
 from odoo import SUPERUSER_ID, Command, api, sql_db
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
 TODAY = date(2001, 1, 1)  # long before any other subscription in the database
@@ -64,6 +65,9 @@ class TestSubscriptionSkipLocked(TransactionCase):
             self.assertEqual(len(batch1), 3)
             self.assertTrue(set(batch1) <= set(order_ids))
             # worker 2 runs the whole cron meanwhile: it skips the locked rows
+            # the "Invoice now" button of a row a worker holds is refused, not queued
+            with self.assertRaisesRegex(UserError, "being invoiced"):
+                env2["sale.order"].browse(batch1[0])._icasa_lock_or_raise()
             result2 = env2["sale.order"]._cron_generate_recurring(batch_size=2, today=TODAY)
             self.assertEqual(result2, {"subscriptions": 3, "documents": 3, "failed": 0})
             billed2 = env2["icasa.subscription.period"].search([("order_id", "in", order_ids)]).order_id.ids
