@@ -7,3 +7,4 @@ from . import sale_order
 from . import sale_order_line
 from . import sale_order_template
 from . import account_move
+from . import icasa_milestone

@@ -896,7 +896,8 @@ class SaleOrder(models.Model):
             if context and not context["analytic_models"]:
                 line_vals.setdefault("analytic_distribution", line.analytic_distribution or False)
             lines.append(Command.create(line_vals))
-        if one_time:
+        if one_time and not self.icasa_milestone_billing:
+            # one-time lines go on the first invoice, unless milestones bill them
             for line in self.order_line.filtered(
                 lambda l: not l.icasa_recurring and not l.display_type and l.qty_to_invoice > 0
             ):

@@ -2,3 +2,4 @@ from . import test_subscription_billing
 from . import test_subscription_lifecycle
 from . import test_subscription_cron
 from . import test_subscription_skip_locked
+from . import test_subscription_activation
