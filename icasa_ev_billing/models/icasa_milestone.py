@@ -4,7 +4,7 @@ import threading
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero, format_amount
 
 from ..tools.split import from_minor
@@ -116,11 +116,11 @@ class IcasaMilestone(models.Model):
             if milestone.state in ("reached", "invoiced"):
                 raise UserError(
                     self.env._(
-                        "Milestone %(milestone)s of %(order)s is %(state)s and cannot be deleted. "
-                        "Issue a full credit note of its invoice first, or keep it.",
+                        "Milestone %(milestone)s of %(order)s is %(state)s and cannot be deleted: cancel it "
+                        "instead (an invoiced milestone needs a full credit note of its invoice first).",
                         milestone=milestone.name,
                         order=milestone.order_name,
-                        state=dict(STATES)[milestone.state].lower(),
+                        state=milestone._icasa_state_label(),
                     )
                 )
 
@@ -153,6 +153,10 @@ class IcasaMilestone(models.Model):
         milestones = super().create(vals_list)
         milestones.sudo().order_id._icasa_check_milestone_amounts()
         return milestones
+
+    def _icasa_state_label(self):
+        self.ensure_one()
+        return dict(self._fields["state"]._description_selection(self.env))[self.state].lower()
 
     # --- money ------------------------------------------------------------------------------
 
@@ -215,7 +219,7 @@ class IcasaMilestone(models.Model):
                         "Milestone %(milestone)s of %(order)s is already %(state)s and cannot be reached again.",
                         milestone=milestone.name,
                         order=milestone.order_name,
-                        state=dict(STATES)[milestone.state].lower(),
+                        state=milestone._icasa_state_label(),
                     )
                 )
             if milestone.state == "reached":
@@ -265,13 +269,38 @@ class IcasaMilestone(models.Model):
             milestone.state = "invoiced"
             if invoice:
                 invoices |= invoice
-                milestone.message_post(
-                    body=self.env._("Invoiced: %(invoice)s", invoice=invoice._get_html_link()),
+                # on the order, not the milestone: field technicians see no invoices
+                milestone.order_id.message_post(
+                    body=self.env._(
+                        "Milestone %(milestone)s invoiced: %(invoice)s",
+                        milestone=milestone.name,
+                        invoice=invoice._get_html_link(),
+                    ),
                 )
         to_post = invoices.filtered(lambda m: m.company_id.icasa_milestone_invoice_post)
         if to_post:
             to_post.action_post()
         return invoices
+
+    def action_invoice(self):
+        """Invoice reached milestones again, e.g. after a full credit note of their invoice."""
+        if not (
+            self.env.user.has_group("sales_team.group_sale_salesman")
+            or self.env.user.has_group("account.group_account_invoice")
+        ):
+            raise AccessError(self.env._("Only sales and accounting users can invoice milestones."))
+        for milestone in self:
+            if milestone.state != "reached":
+                raise UserError(
+                    self.env._(
+                        "Milestone %(milestone)s of %(order)s is %(state)s: only a reached milestone can be invoiced.",
+                        milestone=milestone.name,
+                        order=milestone.order_name,
+                        state=milestone._icasa_state_label(),
+                    )
+                )
+        invoices = self.sudo()._icasa_invoice()
+        return self.order_id.action_view_invoice(invoices.with_env(self.env)) if invoices else True
 
     def action_reach(self):
         """Open the wizard that marks the milestones reached with notes, photos and installed assets."""

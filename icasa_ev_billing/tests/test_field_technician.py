@@ -123,6 +123,12 @@ class TestFieldTechnician(IcasaMilestoneCommon):
                 }
             ],
         )
+        # the invoice is announced on the order, which the technician cannot read
+        link = f'data-oe-model="account.move" data-oe-id="{milestone.invoice_ids.id}"'
+        self.assertIn(link, self.order.message_ids[0].body)
+        self.assertNotIn('data-oe-model="account.move"', " ".join(milestone.message_ids.mapped("body")))
+        with self.assertRaises(AccessError):
+            milestone.with_user(self.technician).action_invoice()
         # the technician sees the asset they recorded
         self.assertEqual(self.env["icasa.installed.asset"].with_user(self.technician).search([]), asset)
 

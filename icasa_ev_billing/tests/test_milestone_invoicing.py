@@ -147,9 +147,12 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
         self.assertEqual(milestone.state, "reached")
         self.assertEqual(order.invoice_status, "to invoice")
         self.assertEqual(milestone.amount, 870.00)
-        again = milestone._icasa_invoice()
+        action = milestone.action_invoice()
+        again = self.env["account.move"].browse(action["res_id"])
         self.assertEqual(milestone.state, "invoiced")
         self.assertEqual(self._amounts(again), (870.00, 182.70, 1052.70))
+        with self.assertRaisesRegex(UserError, "is invoiced: only a reached milestone can be invoiced"):
+            milestone.action_invoice()
 
     def test_partial_credit_note_keeps_milestone_invoiced(self):
         """A partial credit note is a concession: the milestone stays invoiced and is not billed again."""
