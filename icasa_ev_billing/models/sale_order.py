@@ -17,6 +17,7 @@ class SaleOrder(models.Model):
         store=True,
         readonly=False,
         precompute=True,
+        copy=True,
         check_company=True,
         help="Copied onto the order's milestones; the milestones stay editable until confirmation.",
     )
@@ -27,6 +28,7 @@ class SaleOrder(models.Model):
         store=True,
         readonly=False,
         precompute=True,
+        copy=True,
     )
     icasa_milestone_ids = fields.One2many("icasa.milestone", "order_id", string="Milestones", copy=True)
     icasa_milestone_billing = fields.Boolean(

@@ -48,6 +48,10 @@ class TestInstalments(IcasaMilestoneCommon):
             order.icasa_milestone_ids.mapped("share"), [248.57, 248.57, 248.57, 248.58, 248.57, 248.57, 248.57]
         )
         self.assertEqual(order.icasa_milestone_ids[-1].scheduled_date, date(2025, 2, 17))
+        copy = order.copy()
+        self.assertEqual(copy.icasa_share_type, "fixed")
+        self.assertEqual(copy.icasa_milestone_plan_id, self.plan)
+        self.assertEqual(copy.icasa_milestone_ids.mapped("share"), order.icasa_milestone_ids.mapped("share"))
         order.action_confirm()
         # the first instalment is due today: invoiced at confirmation
         first = order.icasa_milestone_ids[0]
