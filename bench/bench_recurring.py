@@ -22,8 +22,18 @@ def make_data(env, count, tag):
     partners = env["res.partner"].create([{"name": f"Bench {tag} customer {i}"} for i in range(count)])
     products = env["product.product"].create(
         [
-            {"name": f"Bench {tag} maintenance", "type": "service", "list_price": 30.0, "icasa_billing_role": "maintenance"},
-            {"name": f"Bench {tag} SIM data", "type": "service", "list_price": 4.5, "icasa_billing_role": "connectivity"},
+            {
+                "name": f"Bench {tag} maintenance",
+                "type": "service",
+                "list_price": 30.0,
+                "icasa_billing_role": "maintenance",
+            },
+            {
+                "name": f"Bench {tag} SIM data",
+                "type": "service",
+                "list_price": 4.5,
+                "icasa_billing_role": "connectivity",
+            },
         ]
     )
     return partners, products
@@ -171,7 +181,7 @@ def main():
     ]
     for name, moves, lines, seconds in results:
         rate = moves / seconds
-        rows.append(f"| {name} | {moves} | {lines} | {seconds:.2f} | {rate:.1f} | {rate / oca_rate:.2f}× |")
+        rows.append(f"| {name} | {moves} | {lines} | {seconds:.2f} | {rate:.1f} | {rate / oca_rate:.2f}x |")
     table = "\n".join(rows)
     print(table)
     if args.results:

@@ -8,3 +8,4 @@ from . import sale_order_line
 from . import sale_order_template
 from . import account_move
 from . import icasa_milestone
+from . import product_template

@@ -38,7 +38,10 @@ class IcasaSubscriptionPlan(models.Model):
         help="Prepaid plans: invoice this many days before the period starts.",
     )
     alignment = fields.Selection(
-        [("anniversary", "Anniversary (periods start on the start date)"), ("calendar", "Calendar (Monday, 1st, 1 January)")],
+        [
+            ("anniversary", "Anniversary (periods start on the start date)"),
+            ("calendar", "Calendar (Monday, 1st, 1 January)"),
+        ],
         required=True,
         default="anniversary",
         help="Calendar alignment bills a pro-rata first period up to the next calendar boundary.",
@@ -71,7 +74,8 @@ class IcasaSubscriptionPlan(models.Model):
             if plan.interval_number <= 0:
                 raise ValidationError(
                     self.env._(
-                        "Plan %(plan)s: the recurrence interval is %(number)s; set a whole number of weeks, months or years of at least 1.",
+                        "Plan %(plan)s: the recurrence interval is %(number)s; set a whole number of weeks, "
+                        "months or years of at least 1.",
                         plan=plan.name,
                         number=plan.interval_number,
                     )

@@ -30,7 +30,8 @@ class IcasaSubscriptionPriceStep(models.Model):
                 if step.date_to and step.date_to < step.date_from:
                     raise ValidationError(
                         self.env._(
-                            "%(line)s: the price step from %(start)s ends on %(end)s, before it starts. Set an end date after the start.",
+                            "%(line)s: the price step from %(start)s ends on %(end)s, before it starts. Set "
+                            "an end date after the start.",
                             line=line.display_name,
                             start=step.date_from,
                             end=step.date_to,
@@ -41,7 +42,8 @@ class IcasaSubscriptionPriceStep(models.Model):
                 first, second = overlap
                 raise ValidationError(
                     self.env._(
-                        "%(line)s: the price steps from %(first)s and from %(second)s overlap. Give the first one an end date before %(second)s, or remove one.",
+                        "%(line)s: the price steps from %(first)s and from %(second)s overlap. Give the "
+                        "first one an end date before %(second)s, or remove one.",
                         line=line.display_name,
                         first=first[0],
                         second=second[0],

@@ -73,9 +73,7 @@ class SaleOrder(models.Model):
         help="The day the current period grid hangs on: the start date, or the first "
         "unbilled period after a plan change (technical).",
     )
-    icasa_next_period_start = fields.Date(
-        string="Billed Until (excl.)", copy=False, help="First day not billed yet."
-    )
+    icasa_next_period_start = fields.Date(string="Billed Until (excl.)", copy=False, help="First day not billed yet.")
     icasa_next_invoice_date = fields.Date(
         string="Next Invoice",
         compute="_compute_icasa_next_invoice_date",
@@ -102,6 +100,26 @@ class SaleOrder(models.Model):
     icasa_subscription_move_count = fields.Integer(compute="_compute_icasa_subscription_move_count")
     icasa_origin_order_id = fields.Many2one(
         "sale.order", string="Generated From", copy=False, index="btree_not_null", readonly=True
+    )
+
+    icasa_activation_template_id = fields.Many2one(
+        "sale.order.template",
+        string="Subscription on Activation",
+        compute="_compute_icasa_activation_template_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        domain="[('icasa_plan_id', '!=', False)]",
+        check_company=True,
+        help="Started, pro-rata from the activation date, when the activation milestone is reached.",
+    )
+    icasa_source_order_id = fields.Many2one(
+        "sale.order",
+        string="Started From",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The hardware order whose activation started this subscription.",
     )
 
     # ------------------------------------------------------------------
@@ -189,7 +207,8 @@ class SaleOrder(models.Model):
             if order.icasa_start_date and order.icasa_end_date and order.icasa_end_date < order.icasa_start_date:
                 raise ValidationError(
                     self.env._(
-                        "Subscription %(order)s ends on %(end)s, before it starts on %(start)s. Set an end date on or after the start date.",
+                        "Subscription %(order)s ends on %(end)s, before it starts on %(start)s. Set an end "
+                        "date on or after the start date.",
                         order=order.name,
                         end=order.icasa_end_date,
                         start=order.icasa_start_date,
@@ -202,7 +221,8 @@ class SaleOrder(models.Model):
         if billed:
             raise UserError(
                 self.env._(
-                    "Subscription %(order)s has billed periods and cannot be deleted: the period ledger must stay. Close it instead.",
+                    "Subscription %(order)s has billed periods and cannot be deleted: the period ledger must "
+                    "stay. Close it instead.",
                     order=", ".join(billed.mapped("name")),
                 )
             )
@@ -266,7 +286,10 @@ class SaleOrder(models.Model):
         for order in self:
             if order.icasa_subscription_state != "active":
                 raise UserError(
-                    self.env._("Subscription %(order)s is not active; only an active subscription can be paused.", order=order.name)
+                    self.env._(
+                        "Subscription %(order)s is not active; only an active subscription can be paused.",
+                        order=order.name,
+                    )
                 )
         self.icasa_subscription_state = "paused"
 
@@ -311,14 +334,17 @@ class SaleOrder(models.Model):
             if order.icasa_subscription_state == "closed":
                 raise UserError(
                     self.env._(
-                        "Subscription %(order)s is already closed (on %(date)s). Reopen it by creating a new one from it (Duplicate).",
+                        "Subscription %(order)s is already closed (on %(date)s). Reopen it by creating a new "
+                        "one from it (Duplicate).",
                         order=order.name,
                         date=order.icasa_close_date,
                     )
                 )
             if not order.icasa_plan_id or order.icasa_subscription_state == "quotation":
                 raise UserError(
-                    self.env._("%(order)s is not a running subscription; cancel the quotation instead.", order=order.name)
+                    self.env._(
+                        "%(order)s is not a running subscription; cancel the quotation instead.", order=order.name
+                    )
                 )
             if order.icasa_start_date and close_date < order.icasa_start_date - timedelta(days=1):
                 raise UserError(
@@ -354,7 +380,7 @@ class SaleOrder(models.Model):
         first_unused = close_date + timedelta(days=1)
         line_vals = []
         for move_line in rows.move_id.invoice_line_ids.filtered(
-            lambda l: l.icasa_period_end and l.icasa_period_end >= first_unused
+            lambda line: line.icasa_period_end and line.icasa_period_end >= first_unused
         ):
             start = max(first_unused, move_line.icasa_period_start)
             unused = (move_line.icasa_period_end - start).days + 1
@@ -420,9 +446,9 @@ class SaleOrder(models.Model):
         plan = self.icasa_plan_id
         if plan.billing_mode != "prepaid" or plan.generate != "invoice":
             return self.env["account.move"]
-        row = self.icasa_period_ids.filtered(
-            lambda r: r.kind == "invoice" and r.period_start <= day <= r.period_end
-        )[:1]
+        row = self.icasa_period_ids.filtered(lambda r: r.kind == "invoice" and r.period_start <= day <= r.period_end)[
+            :1
+        ]
         if not row:
             return self.env["account.move"]
         order = self.with_company(self.company_id).with_context(lang=self.partner_invoice_id.lang)
@@ -584,9 +610,7 @@ class SaleOrder(models.Model):
                 totals["subscriptions"] += len(ids) - len(result["failed"])
                 totals["documents"] += len(result["moves"]) + len(result["orders"])
                 totals["failed"] += len(result["failed"])
-                self.env["ir.cron"]._notify_progress(
-                    done=len(seen), remaining=self._icasa_count_due(today, seen)
-                )
+                self.env["ir.cron"]._notify_progress(done=len(seen), remaining=self._icasa_count_due(today, seen))
             self._icasa_commit_batch()
         _logger.info(
             "Recurring billing: %(subscriptions)s subscriptions billed, %(documents)s documents, %(failed)s failed",
@@ -609,7 +633,7 @@ class SaleOrder(models.Model):
         try:
             with self.env.cr.savepoint(flush=True):
                 moves, orders = self._icasa_bill_group(today)
-        except Exception:  # noqa: BLE001 - isolate, then retry one by one to find the culprit
+        except Exception:
             if len(self) == 1:
                 moves, orders = self._icasa_bill_isolated(today, result["failed"])
             else:
@@ -628,7 +652,7 @@ class SaleOrder(models.Model):
         try:
             with self.env.cr.savepoint(flush=True):
                 return self._icasa_bill_group(today)
-        except Exception as error:  # noqa: BLE001 - one bad subscription must not stop the run
+        except Exception as error:
             failed[self.id] = str(error)
             self.browse(self.id)._icasa_report_error(error)
             return self.env["account.move"], self.env["sale.order"]
@@ -685,7 +709,9 @@ class SaleOrder(models.Model):
                         order_vals.append(order._icasa_prepare_period_order(period))
                         ledger.append(("order", order, period))
                     else:
-                        vals = order._icasa_prepare_period_invoice(period, one_time=first and index == 0, context=context)
+                        vals = order._icasa_prepare_period_invoice(
+                            period, one_time=first and index == 0, context=context
+                        )
                         invoice_vals.append(vals)
                         ledger.append(("invoice", order, period))
                 updates[order] = due[-1].end + timedelta(days=1)
@@ -761,9 +787,9 @@ class SaleOrder(models.Model):
             [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")]
         )
         has_models = bool(
-            self.env["account.analytic.distribution.model"].sudo().search_count(
-                self.env["account.analytic.distribution.model"]._check_company_domain(company), limit=1
-            )
+            self.env["account.analytic.distribution.model"]
+            .sudo()
+            .search_count(self.env["account.analytic.distribution.model"]._check_company_domain(company), limit=1)
         )
         return {"journals": journals, "journal_by_currency": {}, "analytic_models": has_models}
 
@@ -856,7 +882,7 @@ class SaleOrder(models.Model):
         )
 
     def _icasa_recurring_lines(self):
-        return self.order_line.filtered(lambda l: l.icasa_recurring and not l.display_type)
+        return self.order_line.filtered(lambda line: line.icasa_recurring and not line.display_type)
 
     def _icasa_period_line_values(self, period):
         """Line values of one period: each recurring line at the price in force,
@@ -899,7 +925,7 @@ class SaleOrder(models.Model):
         if one_time and not self.icasa_milestone_billing:
             # one-time lines go on the first invoice, unless milestones bill them
             for line in self.order_line.filtered(
-                lambda l: not l.icasa_recurring and not l.display_type and l.qty_to_invoice > 0
+                lambda line: not line.icasa_recurring and not line.display_type and line.qty_to_invoice > 0
             ):
                 lines.append(Command.create(line._prepare_invoice_line()))
         vals["invoice_line_ids"] = lines
@@ -944,6 +970,76 @@ class SaleOrder(models.Model):
         }
 
     # ------------------------------------------------------------------
+    # Activation of a hardware order
+    # ------------------------------------------------------------------
+
+    @api.depends("order_line.product_id")
+    def _compute_icasa_activation_template_id(self):
+        for order in self:
+            if order.icasa_activation_template_id:
+                continue
+            templates = order.order_line.product_id.product_tmpl_id.icasa_subscription_template_id
+            order.icasa_activation_template_id = templates[:1]
+
+    def _icasa_start_activation_subscription(self, milestone):
+        """Create and start the care subscription of this hardware order, once."""
+        self.ensure_one()
+        template = self.icasa_activation_template_id
+        if not template or not template.icasa_plan_id:
+            return self.env["sale.order"]
+        existing = self.search([("icasa_source_order_id", "=", self.id), ("state", "!=", "cancel")], limit=1)
+        if existing:
+            return existing
+        start = (
+            fields.Date.context_today(self, milestone.reached_date)
+            if milestone.reached_date
+            else fields.Date.context_today(self)
+        )
+        assets = self.env["icasa.installed.asset"].search([("order_id", "=", self.id)])
+        lines = []
+        for template_line in template.sale_order_template_line_ids.filtered(lambda line: not line.display_type):
+            values = template_line._prepare_order_line_values()
+            if template_line.icasa_recurring and assets:
+                for asset in assets:
+                    lines.append(Command.create({**values, "icasa_asset_id": asset.id}))
+            else:
+                lines.append(Command.create(values))
+        subscription = self.create(
+            {
+                "partner_id": self.partner_id.id,
+                "partner_invoice_id": self.partner_invoice_id.id,
+                "partner_shipping_id": self.partner_shipping_id.id,
+                "company_id": self.company_id.id,
+                "pricelist_id": self.pricelist_id.id,
+                "user_id": self.user_id.id,
+                "team_id": self.team_id.id,
+                "sale_order_template_id": template.id,
+                "icasa_plan_id": template.icasa_plan_id.id,
+                "icasa_start_date": start,
+                "icasa_source_order_id": self.id,
+                "origin": self.name,
+                "client_order_ref": self.client_order_ref,
+                "order_line": lines,
+            }
+        )
+        subscription.action_confirm()
+        self.message_post(
+            body=self.env._(
+                "Activation reached: subscription %(subscription)s started on %(date)s.",
+                subscription=subscription._get_html_link(),
+                date=fields.Date.to_string(start),
+            )
+        )
+        subscription.message_post(
+            body=self.env._(
+                "Started by the activation of %(order)s (milestone %(milestone)s).",
+                order=self._get_html_link(),
+                milestone=milestone.name,
+            )
+        )
+        return subscription
+
+    # ------------------------------------------------------------------
     # Views
     # ------------------------------------------------------------------
 
@@ -953,4 +1049,3 @@ class SaleOrder(models.Model):
         action["domain"] = [("icasa_subscription_id", "=", self.id)]
         action["context"] = {"default_move_type": "out_invoice", "create": False}
         return action
-

@@ -41,9 +41,7 @@ class SaleOrderLine(models.Model):
     icasa_index_base = fields.Float(string="Base Index (I0)", digits=(16, 4))
     icasa_index_base_price = fields.Float(string="Base Price (P0)", digits="Product Price")
     icasa_no_decrease = fields.Boolean(string="Never Decrease")
-    icasa_indexed_until = fields.Date(
-        copy=False, help="Anniversaries up to this date are indexed already (technical)."
-    )
+    icasa_indexed_until = fields.Date(copy=False, help="Anniversaries up to this date are indexed already (technical).")
 
     @api.depends("product_id")
     def _compute_icasa_recurring(self):
@@ -52,11 +50,12 @@ class SaleOrderLine(models.Model):
 
     @api.constrains("icasa_indexation", "icasa_index_base", "icasa_index_id")
     def _check_icasa_indexation(self):
-        for line in self.filtered(lambda l: l.icasa_indexation == "formula"):
+        for line in self.filtered(lambda line: line.icasa_indexation == "formula"):
             if not line.icasa_index_id or not line.icasa_index_base:
                 raise ValidationError(
                     self.env._(
-                        "%(line)s: the index formula needs an index and a base index value I0 other than zero. Set them on the line.",
+                        "%(line)s: the index formula needs an index and a base index value I0 other than "
+                        "zero. Set them on the line.",
                         line=line.display_name,
                     )
                 )
@@ -65,7 +64,9 @@ class SaleOrderLine(models.Model):
         if "product_uom_qty" not in vals or self.env.context.get("icasa_no_adjust"):
             return super().write(vals)
         running = self.filtered(
-            lambda l: l.icasa_recurring and l.order_id.icasa_subscription_state == "active" and not l.display_type
+            lambda line: (
+                line.icasa_recurring and line.order_id.icasa_subscription_state == "active" and not line.display_type
+            )
         )
         before = {line.id: line.product_uom_qty for line in running}
         result = super().write(vals)

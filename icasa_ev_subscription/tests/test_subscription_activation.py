@@ -57,7 +57,12 @@ class TestSubscriptionActivation(SubscriptionCommon):
         order.action_confirm()
         asset_type = self.env["icasa.asset.type"].search([], limit=1)
         asset = self.env["icasa.installed.asset"].create(
-            {"serial_number": "WB-7", "asset_type_id": asset_type.id, "partner_id": self.customer.id, "order_id": order.id}
+            {
+                "serial_number": "WB-7",
+                "asset_type_id": asset_type.id,
+                "partner_id": self.customer.id,
+                "order_id": order.id,
+            }
         )
         activation = order.icasa_milestone_ids.filtered(lambda m: m.kind == "activation")
         with freeze_time("2027-01-17 10:00:00"):

@@ -1,5 +1,6 @@
 from datetime import date
 
+from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo import Command
@@ -116,7 +117,7 @@ class TestSubscriptionBilling(SubscriptionCommon):
         jan, feb = order.icasa_period_ids.sorted("period_start").move_id
         self.assertEqual(jan.amount_untaxed, 60.0 + 9.0 + 450.0)
         self.assertEqual(feb.amount_untaxed, 69.0)
-        install_line = order.order_line.filtered(lambda l: l.product_id == self.install)
+        install_line = order.order_line.filtered(lambda line: line.product_id == self.install)
         self.assertEqual(install_line.qty_invoiced, 1.0)
 
     def test_invoice_respects_fiscal_position_terms_and_journal(self):
@@ -140,8 +141,6 @@ class TestSubscriptionBilling(SubscriptionCommon):
     def test_invoice_now_uses_the_same_path(self):
         order = self._subscription(self.monthly, date(2027, 1, 1))
         with self.subTest("no double billing through the button"):
-            from freezegun import freeze_time
-
             with freeze_time("2027-02-03"):
                 order.action_icasa_invoice_now()
                 order.action_icasa_invoice_now()
@@ -159,9 +158,7 @@ class TestSubscriptionBilling(SubscriptionCommon):
         march, april = order.icasa_period_ids.sorted("period_start").move_id
         # 30 x 15/31 + 36 x 16/31 = 14.516 + 18.580 = 33.096 -> parts 14.52 and 18.58
         self.assertEqual(march.invoice_line_ids.mapped("price_unit"), [14.52, 18.58])
-        self.assertEqual(
-            march.invoice_line_ids.mapped("icasa_period_end"), [date(2027, 3, 15), date(2027, 3, 31)]
-        )
+        self.assertEqual(march.invoice_line_ids.mapped("icasa_period_end"), [date(2027, 3, 15), date(2027, 3, 31)])
         self.assertEqual(april.amount_untaxed, 36.0)
 
     def test_overlapping_price_steps_refused(self):
@@ -285,3 +282,34 @@ class TestSubscriptionBilling(SubscriptionCommon):
         self.assertEqual(order.icasa_subscription_state, "quotation")
         self.assertEqual((order.icasa_term_months, order.icasa_tacit_renewal), (36, True))
         self.assertEqual(order.order_line.mapped("icasa_recurring"), [True, True, False])
+
+    def test_each_subscription_is_billed_in_its_company(self):
+        other = self.setup_other_company(name="Second Company")
+        company = other["company"]
+        order = self.env["sale.order"].with_company(company).create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": company.id,
+                "icasa_plan_id": self.monthly.id,
+                "icasa_start_date": date(2027, 1, 1),
+                "order_line": [Command.create({"product_id": self.maintenance.id, "price_unit": 30.0, "tax_id": []})],
+            }
+        )
+        order.action_confirm()
+        mine = self._subscription(self.monthly, date(2027, 1, 1))
+        self._bill(date(2027, 1, 1))
+        move = order.icasa_subscription_move_ids
+        self.assertEqual(move.company_id, company)
+        self.assertEqual(move.journal_id, other["default_journal_sale"])
+        self.assertEqual(move.amount_untaxed, 30.0)
+        self.assertEqual(mine.icasa_subscription_move_ids.company_id, self.env.company)
+        self.assertEqual(order.icasa_period_ids.company_id, company)
+
+    def test_auto_email_queues_the_posted_invoices(self):
+        plan = self._plan("Posted and sent", auto_post=True, auto_email=True)
+        order = self._subscription(plan, date(2027, 1, 1))
+        self._bill(date(2027, 1, 1))
+        move = order.icasa_subscription_move_ids
+        self.assertEqual(move.state, "posted")
+        self.assertTrue(move.sending_data)
+        self.assertTrue(move.is_being_sent)

@@ -12,7 +12,9 @@ class TestSubscriptionCron(SubscriptionCommon):
         orders = [self._subscription(self.monthly, date(2027, 1, 1)) for _i in range(5)]
         calls = []
         Cron = type(self.env["ir.cron"])
-        with patch.object(Cron, "_notify_progress", lambda self, done, remaining, deactivate=False: calls.append((done, remaining))):
+        with patch.object(
+            Cron, "_notify_progress", lambda self, done, remaining, deactivate=False: calls.append((done, remaining))
+        ):
             result = self.env["sale.order"].sudo()._cron_generate_recurring(batch_size=2, today=date(2027, 1, 1))
         self.assertEqual(result, {"subscriptions": 5, "documents": 5, "failed": 0})
         self.assertEqual(calls, [(2, 3), (4, 1), (5, 0)])

@@ -100,7 +100,9 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
         self.assertEqual(order.icasa_subscription_state, "closed")
 
     def test_duplicate_gives_a_fresh_quotation(self):
-        order = self._subscription(self.monthly, date(2027, 1, 1), lines=[(self.maintenance, 2, 30.0), (self.sim, 2, 4.5)])
+        order = self._subscription(
+            self.monthly, date(2027, 1, 1), lines=[(self.maintenance, 2, 30.0), (self.sim, 2, 4.5)]
+        )
         self._bill(date(2027, 1, 1))
         copy = order.copy()
         self.assertEqual(copy.icasa_plan_id, self.monthly)
@@ -114,7 +116,9 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
         order = self._subscription(yearly, date(2027, 1, 1), lines=[(self.maintenance, 1, 360.0)])
         self.assertEqual(order.icasa_mrr, 30.0)
         quarterly = self._plan("Quarterly", interval_number=3)
-        order = self._subscription(quarterly, date(2027, 1, 1), lines=[(self.maintenance, 1, 90.0), (self.install, 1, 450.0)])
+        order = self._subscription(
+            quarterly, date(2027, 1, 1), lines=[(self.maintenance, 1, 90.0), (self.install, 1, 450.0)]
+        )
         self.assertEqual(order.icasa_mrr, 30.0)
 
     def test_asset_reference_on_the_label(self):

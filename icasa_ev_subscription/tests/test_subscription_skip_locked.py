@@ -20,7 +20,12 @@ class TestSubscriptionSkipLocked(TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             partner = env["res.partner"].create({"name": "SKIP LOCKED test customer"})
             product = env["product.product"].create(
-                {"name": "SKIP LOCKED maintenance", "type": "service", "icasa_billing_role": "maintenance", "taxes_id": [Command.clear()]}
+                {
+                    "name": "SKIP LOCKED maintenance",
+                    "type": "service",
+                    "icasa_billing_role": "maintenance",
+                    "taxes_id": [Command.clear()],
+                }
             )
             plan = env["icasa.subscription.plan"].create({"name": "SKIP LOCKED monthly", "auto_post": False})
             orders = env["sale.order"].create(
@@ -35,7 +40,8 @@ class TestSubscriptionSkipLocked(TransactionCase):
                 ]
             )
             orders.action_confirm()
-            cr.commit()
+            # its own connection: both workers must see the data
+            cr.commit()  # pylint: disable=invalid-commit
             return partner.id, product.id, plan.id, orders.ids
 
     def _cleanup(self, db, partner_id, product_id, plan_id, order_ids):
@@ -50,7 +56,8 @@ class TestSubscriptionSkipLocked(TransactionCase):
             env["icasa.subscription.plan"].browse(plan_id).unlink()
             env["product.product"].browse(product_id).product_tmpl_id.unlink()
             env["res.partner"].browse(partner_id).unlink()
-            cr.commit()
+            # its own connection: both workers must see the data
+            cr.commit()  # pylint: disable=invalid-commit
 
     def test_two_workers_split_the_work(self):
         db = sql_db.db_connect(self.env.cr.dbname)

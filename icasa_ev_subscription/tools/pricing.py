@@ -5,6 +5,7 @@ A step is ``(date_from, date_to or None, price)``: the price in force from
 force until a later step starts. Outside every step the base price applies.
 """
 
+import itertools
 from datetime import timedelta
 
 from .prorata import quantize, to_decimal
@@ -25,7 +26,7 @@ def find_overlap(steps):
     for step in ordered:
         if step[1] is not None and step[1] < step[0]:
             return (step, step)
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in itertools.pairwise(ordered):
         if a[0] == b[0] or (a[1] is not None and a[1] >= b[0]):
             return (a, b)
     return None
@@ -75,4 +76,3 @@ def apply_floor(old_price, new_price, no_decrease):
     if no_decrease and new_price < old_price:
         return old_price
     return new_price
-

@@ -66,4 +66,4 @@ def split_period(start, end, full_days, prices, places=2):
         if part_start <= part_end:
             bounds.append((part_start, part_end, to_decimal(price)))
     amounts = split_amounts([((e - s).days + 1, p) for s, e, p in bounds], full_days, places)
-    return [(s, e, p, a) for (s, e, p), a in zip(bounds, amounts)]
+    return [(s, e, p, a) for (s, e, p), a in zip(bounds, amounts, strict=False)]

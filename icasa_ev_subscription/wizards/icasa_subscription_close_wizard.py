@@ -6,10 +6,8 @@ class IcasaSubscriptionCloseWizard(models.TransientModel):
     _description = "Close a Subscription"
 
     order_id = fields.Many2one("sale.order", required=True, readonly=True)
-    close_date = fields.Date(
-        string="Last Day Served", required=True, default=fields.Date.context_today
-    )
-    reason_id = fields.Many2one("icasa.subscription.close.reason", string="Reason", required=True)
+    close_date = fields.Date(string="Last Day Served", required=True, default=fields.Date.context_today)
+    reason_id = fields.Many2one("icasa.subscription.close.reason", required=True)
 
     def action_close(self):
         self.ensure_one()

@@ -1,5 +1,6 @@
 """Period engine: worked examples and hypothesis properties."""
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -21,7 +22,14 @@ MONTHLY = Recurrence(1, "month")
 
 def test_month_ends_never_drift():
     starts = [p.start for p in iter_periods(date(2027, 1, 31), MONTHLY, "anniversary", end=date(2027, 6, 30))]
-    assert starts == [date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31), date(2027, 4, 30), date(2027, 5, 31), date(2027, 6, 30)]
+    assert starts == [
+        date(2027, 1, 31),
+        date(2027, 2, 28),
+        date(2027, 3, 31),
+        date(2027, 4, 30),
+        date(2027, 5, 31),
+        date(2027, 6, 30),
+    ]
 
 
 def test_leap_year_february():
@@ -36,10 +44,16 @@ def test_calendar_alignment_prorata_first_period():
     periods = list(iter_periods(date(2027, 1, 17), MONTHLY, "calendar", end=date(2027, 3, 31)))
     first = periods[0]
     assert (first.start, first.end, first.full_start, first.full_end) == (
-        date(2027, 1, 17), date(2027, 1, 31), date(2027, 1, 1), date(2027, 1, 31))
+        date(2027, 1, 17),
+        date(2027, 1, 31),
+        date(2027, 1, 1),
+        date(2027, 1, 31),
+    )
     assert (first.days, first.full_days) == (15, 31)
     assert [(p.start, p.end) for p in periods[1:]] == [
-        (date(2027, 2, 1), date(2027, 2, 28)), (date(2027, 3, 1), date(2027, 3, 31))]
+        (date(2027, 2, 1), date(2027, 2, 28)),
+        (date(2027, 3, 1), date(2027, 3, 31)),
+    ]
     assert not periods[1].is_partial
 
 
@@ -95,7 +109,7 @@ def test_no_gap_no_overlap_over_ten_years(rec, start, alignment, end_offset):
     periods = list(iter_periods(start, rec, alignment, end=end))
     assert periods[0].start == start
     assert periods[-1].end == end
-    for a, b in zip(periods, periods[1:]):
+    for a, b in itertools.pairwise(periods):
         assert b.start == a.end + timedelta(days=1)
         assert a.full_end == a.end and b.full_start == b.start
     for p in periods:

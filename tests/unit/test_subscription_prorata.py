@@ -31,7 +31,9 @@ def test_credit_on_close_example():
 
 
 def test_indexation_formula_example():
-    assert index_formula(Decimal("30.00"), Decimal("0.2"), Decimal("0.8"), Decimal("100.0"), Decimal("112.5")) == Decimal("33.00")
+    assert index_formula(
+        Decimal("30.00"), Decimal("0.2"), Decimal("0.8"), Decimal("100.0"), Decimal("112.5")
+    ) == Decimal("33.00")
     with pytest.raises(PricingError):
         index_formula(30, "0.2", "0.8", 0, "112.5")
 
@@ -60,7 +62,7 @@ def test_price_steps_overlap_and_lookup():
     assert price_at(steps, date(2026, 12, 31), Decimal("30")) == Decimal("30")
     assert price_at(steps, date(2027, 6, 30), Decimal("30")) == Decimal("31")
     assert price_at(steps, date(2030, 1, 1), Decimal("30")) == Decimal("32")
-    assert find_overlap(steps + [(date(2027, 6, 1), None, Decimal("40"))]) is not None
+    assert find_overlap([*steps, (date(2027, 6, 1), None, Decimal("40"))]) is not None
     assert find_overlap([(date(2027, 1, 1), None, 1), (date(2027, 1, 1), None, 2)]) is not None
     # successive open steps: each runs until the next one starts
     open_steps = [(date(2027, 1, 1), None, Decimal("31")), (date(2027, 7, 1), None, Decimal("32"))]
@@ -90,7 +92,7 @@ def test_parts_add_up_to_the_full_price(n, unit, start, price, cuts):
             continue
         days = period.full_days
         points = sorted({c % days for c in cuts if c % days})
-        lengths = [b - a for a, b in zip([0] + points, points + [days])]
+        lengths = [b - a for a, b in zip([0, *points], [*points, days], strict=False)]
         amounts = split_amounts([(d, price) for d in lengths], days)
         assert sum(amounts) == price
         assert all(a >= 0 for a in amounts)
@@ -110,7 +112,10 @@ def test_split_matches_rounded_exact_total(start, base, changes):
         day = day + timedelta(days=offset + 1)
         steps.append((day, None, price))
     # open-ended steps are replaced by the next one: give each an end
-    closed = [(d, (steps[i + 1][0] - timedelta(days=1)) if i + 1 < len(steps) else None, p) for i, (d, _e, p) in enumerate(steps)]
+    closed = [
+        (d, (steps[i + 1][0] - timedelta(days=1)) if i + 1 < len(steps) else None, p)
+        for i, (d, _e, p) in enumerate(steps)
+    ]
     parts = split_period(start, end, 31, segments(closed, start, end, base))
     assert parts[0][0] == start and parts[-1][1] == end
     exact = sum(price_at(closed, start + timedelta(days=i), base) for i in range(31)) / 31
