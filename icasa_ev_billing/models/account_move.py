@@ -74,6 +74,8 @@ class AccountMove(models.Model):
         return self.currency_id.is_zero(self.amount_untaxed - sum(refunds.mapped("amount_untaxed")))
 
     def _post(self, soft=True):
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice" and m.icasa_milestone_id)
+        invoices.sudo().icasa_milestone_id.order_id._icasa_check_not_overbilled()
         posted = super()._post(soft)
         posted.filtered(lambda m: m.move_type == "out_refund")._icasa_milestones()._icasa_sync_invoice_state()
         return posted

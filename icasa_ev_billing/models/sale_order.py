@@ -1,6 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare, format_amount
+from odoo.tools import SQL, float_compare, format_amount
 
 from ..tools.split import PERCENT, allocate_lines, from_minor, milestone_amounts, split_total, to_minor
 from .icasa_milestone import share_label
@@ -238,6 +238,23 @@ class SaleOrder(models.Model):
                         )
                     )
 
+    def _icasa_check_not_overbilled(self):
+        """Refuse milestone invoices that bill an order for more than its untaxed total."""
+        for order in self:
+            milestones = order.icasa_milestone_ids.filtered(lambda m: m.state == "invoiced")
+            billed = sum(m._icasa_billed_minor() for m in milestones)
+            total = sum(order._icasa_minor(line.price_subtotal) for line in order._icasa_billable_lines())
+            if billed > total:
+                raise UserError(
+                    self.env._(
+                        "The milestone invoices of order %(order)s would bill %(billed)s, more than its untaxed "
+                        "total of %(total)s. Correct the invoice or the order first.",
+                        order=order.name,
+                        billed=order._icasa_format(billed),
+                        total=order._icasa_format(total),
+                    )
+                )
+
     def _icasa_share_gap_message(self):
         """Why the milestones of a quotation cannot be confirmed, or False."""
         self.ensure_one()
@@ -271,6 +288,9 @@ class SaleOrder(models.Model):
     def _icasa_create_milestone_invoice(self, milestone):
         """Create the invoice of ``milestone``: one line per order line, for its exact part."""
         self.ensure_one()
+        # Serialise the milestone invoices of one order: each allocation reads what the
+        # others billed, so two milestones billed at once could not share the cents exactly.
+        self.env.cr.execute(SQL("SELECT id FROM sale_order WHERE id = %s FOR NO KEY UPDATE", self.id))
         order = self.with_company(self.company_id)
         if order.partner_invoice_id.lang:
             order = order.with_context(lang=order.partner_invoice_id.lang)

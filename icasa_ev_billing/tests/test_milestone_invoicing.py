@@ -186,6 +186,27 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
         with self.assertRaisesRegex(UserError, "invoiced again"), self.env.cr.savepoint():
             cancelled.button_draft()
 
+    def test_deleted_draft_invoice_reopens_milestone(self):
+        order = self._order()
+        order.action_confirm()
+        milestone = order.icasa_milestone_ids[0]
+        milestone.invoice_ids.unlink()
+        self.assertEqual(milestone.state, "reached")
+        self.assertEqual(order.invoice_status, "to invoice")
+
+    def test_edited_invoice_cannot_overbill(self):
+        order = self._order()
+        order.action_confirm()
+        self._reach(order.icasa_milestone_ids[1])
+        last = self._reach(order.icasa_milestone_ids[2])
+        # 522.00 + 870.00 + 348.00 billed; raising the last invoice by 10.00 bills 1,750.00 > 1,740.00
+        with Form(last) as form, form.invoice_line_ids.edit(0) as line:
+            line.price_unit += 10.0
+        message = r"would bill \$\s?1,750.00, more than its untaxed total of \$\s?1,740.00"
+        with self.assertRaisesRegex(UserError, message):
+            last.action_post()
+        self.assertEqual(last.state, "draft")
+
     def test_order_change_flows_into_open_milestones(self):
         order = self._order()
         order.action_confirm()
