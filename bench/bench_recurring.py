@@ -8,6 +8,7 @@ isolation and a commit per batch, as in production.
 """
 
 import argparse
+import os
 import platform
 import time
 from datetime import date
@@ -174,6 +175,10 @@ def main():
     moves, lines = count_moves(registry, [("partner_id", "in", bare_partners)])
     results.append(("reference: bare batched `account.move.create`, no ledger or locks", moves, lines, seconds))
 
+    with registry.cursor() as cr:
+        cr.execute("SHOW server_version")
+        pg_version = cr.fetchone()[0].split()[0]
+
     oca_rate = results[0][1] / results[0][3]
     rows = [
         "| Cron | Invoices | Invoice lines | Seconds | Invoices/s | vs OCA |",
@@ -188,8 +193,8 @@ def main():
         with open(args.results, "w") as f:
             f.write("# Recurring invoicing benchmark\n\n")
             f.write(
-                f"`bash bench/run.sh` on {platform.node() and 'this machine'} "
-                f"({platform.processor() or platform.machine()}, {odoo.release.version}), "
+                f"`bash bench/run.sh` on a {os.cpu_count()}-core {platform.machine()} machine "
+                f"(Odoo {odoo.release.version}, PostgreSQL {pg_version}), "
                 f"{args.count} subscriptions and {args.count} OCA contracts, each billing one "
                 "monthly period with two lines (30.00 maintenance, 4.50 SIM data, default taxes) "
                 "as a draft invoice, in one run on one database. Ours runs with its period ledger, "

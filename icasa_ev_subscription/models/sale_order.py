@@ -1026,14 +1026,14 @@ class SaleOrder(models.Model):
         self.message_post(
             body=self.env._(
                 "Activation reached: subscription %(subscription)s started on %(date)s.",
-                subscription=subscription._get_html_link(),
+                subscription=subscription.name,
                 date=fields.Date.to_string(start),
             )
         )
         subscription.message_post(
             body=self.env._(
                 "Started by the activation of %(order)s (milestone %(milestone)s).",
-                order=self._get_html_link(),
+                order=self.name,
                 milestone=milestone.name,
             )
         )

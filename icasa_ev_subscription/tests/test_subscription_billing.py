@@ -286,14 +286,20 @@ class TestSubscriptionBilling(SubscriptionCommon):
     def test_each_subscription_is_billed_in_its_company(self):
         other = self.setup_other_company(name="Second Company")
         company = other["company"]
-        order = self.env["sale.order"].with_company(company).create(
-            {
-                "partner_id": self.customer.id,
-                "company_id": company.id,
-                "icasa_plan_id": self.monthly.id,
-                "icasa_start_date": date(2027, 1, 1),
-                "order_line": [Command.create({"product_id": self.maintenance.id, "price_unit": 30.0, "tax_id": []})],
-            }
+        order = (
+            self.env["sale.order"]
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": company.id,
+                    "icasa_plan_id": self.monthly.id,
+                    "icasa_start_date": date(2027, 1, 1),
+                    "order_line": [
+                        Command.create({"product_id": self.maintenance.id, "price_unit": 30.0, "tax_id": []})
+                    ],
+                }
+            )
         )
         order.action_confirm()
         mine = self._subscription(self.monthly, date(2027, 1, 1))
@@ -313,3 +319,16 @@ class TestSubscriptionBilling(SubscriptionCommon):
         self.assertEqual(move.state, "posted")
         self.assertTrue(move.sending_data)
         self.assertTrue(move.is_being_sent)
+
+    def test_pricelist_currency_is_kept(self):
+        eur = self.setup_other_currency("EUR")
+        pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": eur.id})
+        order = self._subscription(
+            self.monthly, date(2027, 1, 1), lines=[(self.maintenance, 1, 30.0)], pricelist_id=pricelist.id
+        )
+        self.assertEqual(order.currency_id, eur)
+        self._bill(date(2027, 1, 1))
+        move = order.icasa_subscription_move_ids
+        self.assertEqual(move.currency_id, eur)
+        self.assertEqual(move.amount_untaxed, 30.0)
+        self.assertEqual(move.journal_id.type, "sale")
