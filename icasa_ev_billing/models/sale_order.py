@@ -400,8 +400,8 @@ class SaleOrder(models.Model):
         milestone_orders = self.filtered("icasa_milestone_billing")
         if milestone_orders:
             return self.env._(
-                "Order(s) %(orders)s are billed by milestones: their invoices are created when a milestone is "
-                "reached. Mark the milestone reached instead.",
+                "Order(s) %(orders)s are billed by milestones: each milestone's invoice is created when the "
+                "milestone is reached, or from the Create Invoice button of a reached milestone.",
                 orders=", ".join(milestone_orders.mapped("name")),
             )
         return super()._nothing_to_invoice_error_message()
