@@ -202,6 +202,13 @@ def main():
                 "commit per batch of 100.\n\n"
             )
             f.write(table + "\n")
+            f.write(
+                "\nNotes: the data is created and `ANALYZE`d before timing, and each side gets a warm-up "
+                "run of 20. The bare reference leaves Odoo to find the sales journal and the analytic "
+                "distribution models invoice by invoice; our cron looks them up once per company and "
+                "batch, which pays for its ledger, locks and savepoints. OCA contract also posts a "
+                "creation message on every invoice.\n"
+            )
 
 
 if __name__ == "__main__":

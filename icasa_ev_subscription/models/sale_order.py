@@ -282,6 +282,19 @@ class SaleOrder(models.Model):
                 }
             )
 
+    def action_icasa_start(self):
+        """Start the subscription of a confirmed order given a plan afterwards."""
+        today = fields.Date.context_today(self)
+        for order in self:
+            if order.state != "sale" or order.icasa_subscription_state != "quotation":
+                raise UserError(
+                    self.env._(
+                        "%(order)s cannot start: only a confirmed order with a plan that has not started yet can.",
+                        order=order.name,
+                    )
+                )
+            order._icasa_start(order.icasa_start_date or today)
+
     def action_icasa_pause(self):
         for order in self:
             if order.icasa_subscription_state != "active":

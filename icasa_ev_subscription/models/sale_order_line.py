@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_amount
 
 from ..tools import pricing
 
@@ -61,19 +62,33 @@ class SaleOrderLine(models.Model):
                 )
 
     def write(self, vals):
-        if "product_uom_qty" not in vals or self.env.context.get("icasa_no_adjust"):
+        watched = {"product_uom_qty", "price_unit"} & set(vals)
+        if not watched or self.env.context.get("icasa_no_adjust"):
             return super().write(vals)
         running = self.filtered(
             lambda line: (
-                line.icasa_recurring and line.order_id.icasa_subscription_state == "active" and not line.display_type
+                line.icasa_recurring
+                and line.order_id.icasa_subscription_state in ("active", "paused")
+                and not line.display_type
             )
         )
-        before = {line.id: line.product_uom_qty for line in running}
+        before = {line.id: (line.product_uom_qty, line.price_unit) for line in running}
         result = super().write(vals)
         today = fields.Date.context_today(self)
         for line in running:
-            delta = line.product_uom_qty - before[line.id]
-            if delta:
+            old_qty, old_price = before[line.id]
+            if line.currency_id.compare_amounts(old_price, line.price_unit):
+                line.order_id.message_post(
+                    body=self.env._(
+                        "%(product)s: base price changed from %(old)s to %(new)s. Reason: %(reason)s",
+                        product=line.product_id.display_name,
+                        old=format_amount(self.env, old_price, line.currency_id),
+                        new=format_amount(self.env, line.price_unit, line.currency_id),
+                        reason=self.env.context.get("icasa_price_reason") or self.env._("edited on the subscription"),
+                    )
+                )
+            delta = line.product_uom_qty - old_qty
+            if delta and line.order_id.icasa_subscription_state == "active":
                 line.order_id._icasa_adjust_quantity(line, delta, today)
         return result
 

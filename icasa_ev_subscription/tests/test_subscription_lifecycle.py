@@ -2,6 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
@@ -163,3 +164,24 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
             self._ledger(order),
             [(date(2027, 1, 10), date(2027, 2, 9), "invoice"), (date(2027, 2, 10), date(2027, 4, 9), "invoice")],
         )
+
+    def test_base_price_change_is_posted(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        order.order_line.with_context(icasa_price_reason="renegotiated").price_unit = 28.0
+        body = order.message_ids[0].body
+        self.assertIn("30.00", body)
+        self.assertIn("28.00", body)
+        self.assertIn("renegotiated", body)
+
+    def test_plan_added_after_confirmation_starts_on_demand(self):
+        order = self.env["sale.order"].create(
+            {"partner_id": self.customer.id, "order_line": [Command.create({"product_id": self.maintenance.id})]}
+        )
+        order.action_confirm()
+        order.write({"icasa_plan_id": self.monthly.id, "icasa_start_date": date(2027, 1, 1)})
+        self.assertEqual(order.icasa_subscription_state, "quotation")
+        order.action_icasa_start()
+        self.assertEqual(order.icasa_subscription_state, "active")
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 1, 1))
+        with self.assertRaisesRegex(UserError, "cannot start"):
+            order.action_icasa_start()
