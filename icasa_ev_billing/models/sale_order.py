@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, format_amount
@@ -334,6 +336,8 @@ class SaleOrder(models.Model):
             line._set_analytic_distribution(line_vals)
             invoice_vals["invoice_line_ids"].append(Command.create(line_vals))
         invoice = order._create_account_invoices([invoice_vals], final=False)
+        if len(billing_order) == 1:
+            order._icasa_true_up_taxes(invoice, len(lines))
         invoice.message_post(
             body=order.env._(
                 "Invoice of milestone %(milestone)s of %(order)s",
@@ -342,6 +346,44 @@ class SaleOrder(models.Model):
             )
         )
         return invoice
+
+    @staticmethod
+    def _icasa_tax_groups(tax_totals):
+        amounts = defaultdict(float)
+        for subtotal in tax_totals.get("subtotals", []):
+            for group in subtotal["tax_groups"]:
+                amounts[group["id"]] += group["tax_amount_currency"]
+        return amounts
+
+    def _icasa_true_up_taxes(self, invoice, line_count):
+        """Make the last milestone invoice bring each tax group to the order's tax, to the cent.
+
+        Each invoice rounds its own taxes, so over many instalments the taxes could
+        drift by a cent or two from the order's. The last invoice takes the
+        difference, the way a user adjusts a tax amount on the invoice form. A larger
+        difference (taxes changed on the order after invoicing) is left alone.
+        """
+        self.ensure_one()
+        invoice = invoice.sudo()
+        previous = self.env["account.move"].sudo()
+        for milestone in self.icasa_milestone_ids.filtered(lambda m: m.state == "invoiced"):
+            previous |= milestone._icasa_live_invoices()
+        previous -= invoice
+        target = self._icasa_tax_groups(self.tax_totals)
+        for move in previous:
+            for group_id, amount in self._icasa_tax_groups(move.tax_totals).items():
+                target[group_id] -= amount
+        tolerance = self.currency_id.rounding * (len(previous) + 1) * max(line_count, 1)
+        totals = invoice.tax_totals
+        changed = False
+        for subtotal in totals.get("subtotals", []):
+            for group in subtotal["tax_groups"]:
+                delta = self.currency_id.round(target[group["id"]] - group["tax_amount_currency"])
+                if not self.currency_id.is_zero(delta) and abs(delta) <= tolerance + 1e-9:
+                    group["tax_amount_currency"] = self.currency_id.round(target[group["id"]])
+                    changed = True
+        if changed:
+            invoice.tax_totals = totals
 
     def _icasa_invoice_price(self, line, part):
         """Unit price of the invoice line that bills ``part`` (untaxed, minor units) of ``line``.

@@ -86,11 +86,17 @@ class SaleOrderLine(models.Model):
                 line.untaxed_amount_to_invoice = 0.0
         return res
 
-    @api.depends("order_id.icasa_milestone_billing", "amount_invoiced")
+    @api.depends("order_id.icasa_milestone_billing", "untaxed_amount_to_invoice", "price_subtotal")
     def _compute_amount_to_invoice(self):
+        """Taxes included, in proportion to the untaxed amount still to invoice (the
+        tax true-up of a last milestone invoice is not in the invoice lines' totals)."""
         res = super()._compute_amount_to_invoice()
         for line in self.filtered(lambda sol: sol._icasa_is_milestone_billed()):
-            line.amount_to_invoice = line.currency_id.round(line.price_total - line.amount_invoiced)
+            if line.currency_id.is_zero(line.price_subtotal):
+                line.amount_to_invoice = 0.0
+            else:
+                fraction = line.untaxed_amount_to_invoice / line.price_subtotal
+                line.amount_to_invoice = line.currency_id.round(line.price_total * fraction)
         return res
 
     @api.model_create_multi

@@ -65,6 +65,27 @@ class TestInstalments(IcasaMilestoneCommon):
         self.assertEqual(sum(order.invoice_ids.mapped("amount_untaxed")), 1740.00)
         self.assertEqual(order.invoice_status, "invoiced")
 
+    @freeze_time("2025-01-06")
+    def test_last_instalment_trues_up_the_taxes(self):
+        """100.00 at 25% in 7 instalments: each invoice rounds its tax; the last one makes 25.00 exactly."""
+        tax_25 = self.env["account.tax"].create({"name": "VAT 25%", "amount": 25.0, "type_tax_use": "sale"})
+        order = self._order(plan=False, lines=[(self.inspection, 1, 100.0, 0.0)])
+        order.order_line.tax_id = tax_25
+        self.assertEqual(order.amount_total, 125.00)
+        self._split(order, 7, "week", date(2025, 1, 6))
+        order.action_confirm()
+        with freeze_time("2025-03-01"):
+            self.env["icasa.milestone"]._cron_invoice_due_milestones()
+        invoices = order.invoice_ids.sorted("id")
+        # 14.29 / 14.28 alternating; 25% of either rounds to 3.57, 7 x 3.57 = 24.99
+        self.assertEqual(invoices.mapped("amount_untaxed"), [14.29, 14.28, 14.29, 14.28, 14.29, 14.28, 14.29])
+        self.assertEqual(invoices.mapped("amount_tax"), [3.57] * 6 + [3.58])
+        self.assertEqual(round(sum(invoices.mapped("amount_total")), 2), 125.00)
+        invoices.action_post()
+        self.assertEqual(round(sum(invoices.mapped("amount_residual")), 2), 125.00)
+        self.assertEqual(order.amount_to_invoice, 0.0)
+        self.assertEqual(order.invoice_status, "invoiced")
+
     def test_nothing_left_to_split(self):
         plan = self.env["icasa.milestone.plan"].create(
             {
