@@ -9,3 +9,4 @@ from . import sale_order_template
 from . import account_move
 from . import icasa_milestone
 from . import product_template
+from . import icasa_subscription_quantity_change

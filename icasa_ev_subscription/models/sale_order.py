@@ -5,7 +5,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models, modules
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
 from ..tools import periods as engine
@@ -453,8 +453,8 @@ class SaleOrder(models.Model):
     def _icasa_adjust_quantity(self, line, delta, day):
         """A quantity change on ``day`` in a prepaid period already invoiced:
         charge (more units) or credit (fewer units) the rest of that period,
-        from ``day`` included. Postpaid periods are invoiced at their end with
-        the quantity then in force."""
+        from ``day`` included. Periods not invoiced yet (postpaid) split by
+        days at the change instead (see the quantity changes of the line)."""
         self.ensure_one()
         plan = self.icasa_plan_id
         if plan.billing_mode != "prepaid" or plan.generate != "invoice":
@@ -527,17 +527,42 @@ class SaleOrder(models.Model):
 
     def action_icasa_invoice_now(self):
         """Bill every period due up to today, through the cron's code path."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._(
+                    "Invoicing a subscription needs accounting rights (Invoicing / Billing). "
+                    "Ask an accountant, or let the daily scheduled action bill %(orders)s.",
+                    orders=", ".join(self.mapped("name")),
+                )
+            )
+        idle = self.filtered(lambda o: o.icasa_subscription_state not in ("active", "closed"))
+        if idle:
+            raise UserError(
+                self.env._(
+                    "%(orders)s is not running (quotation or paused): start or resume it before invoicing.",
+                    orders=", ".join(idle.mapped("name")),
+                )
+            )
         self._icasa_lock_or_raise()
         result = self._icasa_bill_orders(fields.Date.context_today(self))
         failed = self.filtered(lambda o: o.id in result["failed"])
         if failed:
-            raise UserError(
-                self.env._(
-                    "Billing failed for %(orders)s: %(error)s",
-                    orders=", ".join(failed.mapped("name")),
-                    error=failed[0].icasa_billing_error,
-                )
-            )
+            # no raise: the error stays on the chatter with its activity
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "danger",
+                    "sticky": True,
+                    "title": self.env._("Billing failed"),
+                    "message": self.env._(
+                        "%(orders)s: %(error)s",
+                        orders=", ".join(failed.mapped("name")),
+                        error=failed[0].icasa_billing_error,
+                    ),
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
         documents = result["moves"]
         if len(self) == 1 and documents:
             return self.action_icasa_view_invoices()
@@ -786,6 +811,7 @@ class SaleOrder(models.Model):
         """Read what billing needs for the whole batch in a few queries."""
         lines = self.order_line
         lines.mapped("icasa_price_step_ids")
+        lines.mapped("icasa_quantity_change_ids")
         lines.mapped("tax_id")
         lines.mapped("invoice_lines")
         lines.mapped("icasa_asset_id")
@@ -898,17 +924,29 @@ class SaleOrder(models.Model):
         return self.order_line.filtered(lambda line: line.icasa_recurring and not line.display_type)
 
     def _icasa_period_line_values(self, period):
-        """Line values of one period: each recurring line at the price in force,
-        split by days where the price changes, pro-rata on partial periods."""
+        """Line values of one period: each recurring line at the quantity and
+        price in force, split by days where either changes, pro-rata on
+        partial periods."""
         self.ensure_one()
         digits = self.currency_id.decimal_places
         values = []
         for line in self._icasa_recurring_lines():
             line._icasa_apply_indexation(period)
-            price_segments = line._icasa_price_segments(period.start, period.end)
-            parts = prorata.split_period(period.start, period.end, period.full_days, price_segments, digits)
-            for part_start, part_end, _price, amount in parts:
-                values.append({"line": line, "start": part_start, "end": part_end, "price_unit": float(amount)})
+            for start, end, quantity in line._icasa_quantity_segments(period.start, period.end):
+                if not quantity:
+                    continue
+                price_segments = line._icasa_price_segments(start, end)
+                parts = prorata.split_period(start, end, period.full_days, price_segments, digits)
+                for part_start, part_end, _price, amount in parts:
+                    values.append(
+                        {
+                            "line": line,
+                            "start": part_start,
+                            "end": part_end,
+                            "quantity": quantity,
+                            "price_unit": float(amount),
+                        }
+                    )
         return values
 
     def _icasa_prepare_period_invoice(self, period, one_time=False, context=None):
@@ -925,7 +963,7 @@ class SaleOrder(models.Model):
             line = part["line"]
             line_vals = line._prepare_invoice_line(
                 name=self._icasa_line_label(line.product_id, part["start"], part["end"], line),
-                quantity=line.product_uom_qty,
+                quantity=part["quantity"],
                 price_unit=part["price_unit"],
                 icasa_period_start=part["start"],
                 icasa_period_end=part["end"],
@@ -954,7 +992,7 @@ class SaleOrder(models.Model):
                     {
                         "product_id": line.product_id.id,
                         "name": self._icasa_line_label(line.product_id, part["start"], part["end"], line),
-                        "product_uom_qty": line.product_uom_qty,
+                        "product_uom_qty": part["quantity"],
                         "product_uom": line.product_uom.id,
                         "price_unit": part["price_unit"],
                         "discount": line.discount,

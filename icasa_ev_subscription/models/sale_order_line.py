@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_amount
 
-from ..tools import pricing
+from ..tools import pricing, prorata
 
 RECURRING_ROLES = ("maintenance", "connectivity")
 
@@ -29,6 +29,9 @@ class SaleOrderLine(models.Model):
         help="The charger or SIM this line is for; its serial number or ICCID shows on the invoice.",
     )
     icasa_price_step_ids = fields.One2many("icasa.subscription.price.step", "line_id", string="Price Steps")
+    icasa_quantity_change_ids = fields.One2many(
+        "icasa.subscription.quantity.change", "line_id", string="Quantity Changes", readonly=True
+    )
     icasa_indexation = fields.Selection(
         [("none", "None"), ("percent", "Percentage"), ("formula", "Index Formula")],
         string="Indexation",
@@ -88,8 +91,12 @@ class SaleOrderLine(models.Model):
                     )
                 )
             delta = line.product_uom_qty - old_qty
-            if delta and line.order_id.icasa_subscription_state == "active":
-                line.order_id._icasa_adjust_quantity(line, delta, today)
+            if delta:
+                self.env["icasa.subscription.quantity.change"].sudo().create(
+                    {"line_id": line.id, "date": today, "old_quantity": old_qty, "new_quantity": line.product_uom_qty}
+                )
+                if line.order_id.icasa_subscription_state == "active":
+                    line.order_id._icasa_adjust_quantity(line, delta, today)
         return result
 
     def _icasa_steps(self):
@@ -99,6 +106,12 @@ class SaleOrderLine(models.Model):
     def _icasa_price_at(self, day):
         self.ensure_one()
         return float(pricing.price_at(self._icasa_steps(), day, self.price_unit))
+
+    def _icasa_quantity_segments(self, start, end):
+        """``[(start, end, quantity)]`` of this line over ``start``..``end``."""
+        self.ensure_one()
+        changes = [(change.date, change.old_quantity) for change in self.icasa_quantity_change_ids]
+        return prorata.quantity_segments(changes, start, end, self.product_uom_qty)
 
     def _icasa_price_segments(self, start, end):
         """``[(date_from, price)]`` of this line over ``start``..``end``."""

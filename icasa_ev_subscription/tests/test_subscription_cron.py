@@ -1,6 +1,10 @@
 from datetime import date
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import SubscriptionCommon
@@ -85,3 +89,43 @@ class TestSubscriptionCron(SubscriptionCommon):
         result = self.env["sale.order"].sudo()._cron_generate_recurring(today=date(2027, 1, 1))
         self.assertEqual(result, {"subscriptions": 1, "documents": 1, "failed": 0})
         self.assertFalse(poisoned.icasa_billing_error)
+
+    def test_scheduled_action_runs(self):
+        cron = self.env.ref("icasa_ev_subscription.ir_cron_generate_recurring")
+        self.assertEqual(cron.code.strip(), "model._cron_generate_recurring()")
+        cron.sudo().method_direct_trigger()
+
+    def test_invoice_now_needs_accounting_rights(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        salesman = self.env["res.users"].create(
+            {
+                "name": "Sales only",
+                "login": "icasa_sales_only",
+                "groups_id": [Command.set(self.env.ref("sales_team.group_sale_salesman_all_leads").ids)],
+                "company_id": self.env.company.id,
+                "company_ids": [Command.set(self.env.company.ids)],
+            }
+        )
+        with self.assertRaisesRegex(AccessError, "accounting rights"):
+            order.with_user(salesman).action_icasa_invoice_now()
+        self.assertFalse(order.icasa_period_ids)
+
+    def test_invoice_now_reports_a_failure_and_keeps_it(self):
+        bad_account = self.company_data["default_account_revenue"].copy({"code": "799998", "deprecated": True})
+        product = self.env["product.product"].create(
+            {"name": "Broken", "type": "service", "icasa_billing_role": "maintenance", "taxes_id": []}
+        )
+        product.property_account_income_id = bad_account
+        order = self._subscription(self.monthly, date(2027, 1, 1), lines=[(product, 1, 30.0)])
+        with freeze_time("2027-01-05"):
+            action = order.action_icasa_invoice_now()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("deprecated", order.icasa_billing_error)
+        self.assertTrue(order.activity_ids)
+        self.assertFalse(order.icasa_period_ids)
+
+    def test_invoice_now_refuses_a_paused_subscription(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        order.action_icasa_pause()
+        with self.assertRaisesRegex(UserError, "not running"):
+            order.action_icasa_invoice_now()

@@ -185,3 +185,21 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
         self.assertEqual(order.icasa_next_invoice_date, date(2027, 1, 1))
         with self.assertRaisesRegex(UserError, "cannot start"):
             order.action_icasa_start()
+
+    def test_quantity_change_mid_postpaid_period(self):
+        order = self._subscription(self.monthly_postpaid, date(2027, 3, 1))
+        with freeze_time("2027-03-21"):
+            order.order_line.product_uom_qty = 2
+        self.assertFalse(order.icasa_period_ids, "nothing is billed before the end of a postpaid period")
+        self._bill(date(2027, 4, 1))
+        move = order.icasa_subscription_move_ids
+        lines = move.invoice_line_ids.sorted("icasa_period_start")
+        # 1 charger 1-20 March: 30 x 20/31 = 19.354... -> 19.35; 2 chargers 21-31 March: 30 x 11/31 = 10.65 each
+        self.assertEqual(
+            [(ml.icasa_period_start, ml.icasa_period_end, ml.quantity, ml.price_unit) for ml in lines],
+            [(date(2027, 3, 1), date(2027, 3, 20), 1.0, 19.35), (date(2027, 3, 21), date(2027, 3, 31), 2.0, 10.65)],
+        )
+        self.assertEqual(move.amount_untaxed, 40.65)
+        self._bill(date(2027, 5, 1))
+        april = order.icasa_period_ids.filtered(lambda r: r.period_start == date(2027, 4, 1)).move_id
+        self.assertEqual(april.amount_untaxed, 60.0)

@@ -67,3 +67,30 @@ def split_period(start, end, full_days, prices, places=2):
             bounds.append((part_start, part_end, to_decimal(price)))
     amounts = split_amounts([((e - s).days + 1, p) for s, e, p in bounds], full_days, places)
     return [(s, e, p, a) for (s, e, p), a in zip(bounds, amounts, strict=False)]
+
+
+def quantity_segments(changes, start, end, current):
+    """``[(segment_start, segment_end, quantity)]`` covering ``start``..``end``.
+
+    ``changes`` lists ``(day, old_quantity)``: on ``day`` the quantity changed
+    away from ``old_quantity``. After the last change the quantity is
+    ``current``. Consecutive days with the same quantity form one segment."""
+    ordered = sorted(changes, key=lambda change: change[0])
+
+    def quantity_on(day):
+        for change_day, old in ordered:
+            if change_day > day:
+                return old
+        return current
+
+    cuts = sorted({day for day, _old in ordered if start < day <= end})
+    starts = [start, *cuts]
+    segments = []
+    for i, segment_start in enumerate(starts):
+        segment_end = starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else end
+        quantity = quantity_on(segment_start)
+        if segments and segments[-1][2] == quantity:
+            segments[-1] = (segments[-1][0], segment_end, quantity)
+        else:
+            segments.append((segment_start, segment_end, quantity))
+    return segments

@@ -17,7 +17,7 @@ from icasa_ev_subscription.tools.pricing import (
     price_at,
     segments,
 )
-from icasa_ev_subscription.tools.prorata import prorate, split_amounts, split_period
+from icasa_ev_subscription.tools.prorata import prorate, quantity_segments, split_amounts, split_period
 
 
 def test_first_invoice_calendar_aligned_example():
@@ -120,3 +120,21 @@ def test_split_matches_rounded_exact_total(start, base, changes):
     assert parts[0][0] == start and parts[-1][1] == end
     exact = sum(price_at(closed, start + timedelta(days=i), base) for i in range(31)) / 31
     assert sum(a for *_x, a in parts) == exact.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+
+
+def test_quantity_segments():
+    # one charger until 20 March, two from 21 March, back to one from 26 March
+    changes = [(date(2027, 3, 21), 1), (date(2027, 3, 26), 2)]
+    assert quantity_segments(changes, date(2027, 3, 1), date(2027, 3, 31), 1) == [
+        (date(2027, 3, 1), date(2027, 3, 20), 1),
+        (date(2027, 3, 21), date(2027, 3, 25), 2),
+        (date(2027, 3, 26), date(2027, 3, 31), 1),
+    ]
+    # changes outside the period only decide the quantity in force
+    assert quantity_segments(changes, date(2027, 4, 1), date(2027, 4, 30), 1) == [
+        (date(2027, 4, 1), date(2027, 4, 30), 1)
+    ]
+    assert quantity_segments(changes, date(2027, 2, 1), date(2027, 2, 28), 1) == [
+        (date(2027, 2, 1), date(2027, 2, 28), 1)
+    ]
+    assert quantity_segments([], date(2027, 2, 1), date(2027, 2, 28), 3) == [(date(2027, 2, 1), date(2027, 2, 28), 3)]
