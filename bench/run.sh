@@ -35,18 +35,21 @@ fi
 
 write_conf "$PORT" "$ICASA_LOCAL/data-bench"
 
-# --- database: copy of the test template (sale_management, account), plus both ----
-TEMPLATE=""
-for t in $(psql -X -d postgres -Atqc "select datname from pg_database where datname like 'icasa_tmpl_%'"); do TEMPLATE="$t"; done
-dropdb --if-exists "$DB" >/dev/null 2>&1 || true
-if [ -n "$TEMPLATE" ]; then
-    createdb -T "$TEMPLATE" "$DB"
-else
-    say "No template database yet (run setup/test.sh once to build it); installing from scratch ..."
+# --- database: a copy of setup/test.sh's template (sale_management, account) ------
+# Same key as setup/test.sh, so both share the template; built here when missing.
+key="$( (cat "$ODOO_SRC/odoo/release.py"; echo "$ODOO_SRC") | sha256sum | cut -c1-10)"
+TEMPLATE="icasa_tmpl_$key"
+mkdir -p "$ICASA_LOCAL/logs"
+if ! db_exists "$TEMPLATE"; then
+    say "Building template database $TEMPLATE (sale_management, account) ..."
+    odoo_bin -d "$TEMPLATE" -i sale_management,account --stop-after-init --log-level=warn \
+        --logfile="$ICASA_LOCAL/logs/template.log" --http-port="$PORT" \
+        || { dropdb --if-exists "$TEMPLATE" || true; die "could not build $TEMPLATE; see $ICASA_LOCAL/logs/template.log"; }
 fi
+dropdb --if-exists "$DB" >/dev/null 2>&1 || true
+createdb -T "$TEMPLATE" "$DB"
 [ "${BENCH_KEEP_DB:-0}" = 1 ] || trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true' EXIT
 log="$ICASA_LOCAL/logs/bench-install.log"
-mkdir -p "$ICASA_LOCAL/logs"
 say "Installing icasa_ev_subscription and contract into $DB ..."
 odoo_bin -d "$DB" -i icasa_ev_subscription,contract --stop-after-init --log-level=warn --logfile="$log" \
     --http-port="$PORT" || { tail -n 40 "$log" >&2; die "install failed; see $log"; }
