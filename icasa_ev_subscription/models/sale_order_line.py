@@ -173,3 +173,13 @@ class SaleOrderLine(models.Model):
         return self.env["icasa.subscription.price.step"].create(
             {"line_id": self.id, "date_from": anniversary, "price_unit": float(new), "reason": reason}
         )
+
+    @api.depends("icasa_recurring", "order_id.icasa_plan_id")
+    def _compute_qty_to_invoice(self):
+        """Recurring lines of a subscription are billed per period by the subscription
+        engine (and its ledger) only: Odoo's own "Create Invoice" never bills them."""
+        res = super()._compute_qty_to_invoice()
+        for line in self:
+            if line.icasa_recurring and line.order_id.icasa_plan_id:
+                line.qty_to_invoice = 0.0
+        return res
