@@ -1,7 +1,4 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
-from odoo.tools import format_date
 
 
 class AccountMove(models.Model):
@@ -11,39 +8,34 @@ class AccountMove(models.Model):
         "sale.order", string="Subscription", index="btree_not_null", copy=False, readonly=True, check_company=True
     )
 
+    def _icasa_ledger_rows(self, kinds=("invoice",)):
+        return (
+            self.env["icasa.subscription.period"]
+            .sudo()
+            .search([("move_id", "in", self.ids), ("kind", "in", list(kinds))])
+        )
+
     @api.ondelete(at_uninstall=False)
     def _icasa_unlink_release_period(self):
-        """Deleting the (draft) invoice of a subscription's last billed period
-        releases that period: the ledger row goes and the next run bills it
-        again. An earlier period stays billed in the ledger, and the
-        subscription says so on its chatter."""
-        rows = (
-            self.env["icasa.subscription.period"].sudo().search([("move_id", "in", self.ids), ("kind", "=", "invoice")])
-        )
-        for row in rows:
-            order = row.order_id
-            last = order.icasa_period_ids.filtered(lambda r: r.kind in ("invoice", "order")).sorted("period_start")[-1:]
-            if row == last and order.icasa_next_period_start == row.period_end + timedelta(days=1):
-                order.icasa_next_period_start = row.period_start
-                order.message_post(
-                    body=self.env._(
-                        "Invoice %(invoice)s deleted: the period from %(start)s to %(end)s will be billed again.",
-                        invoice=row.move_id.display_name,
-                        start=format_date(self.env, row.period_start),
-                        end=format_date(self.env, row.period_end),
-                    )
-                )
-                row.unlink()
-            else:
-                order.message_post(
-                    body=self.env._(
-                        "Invoice %(invoice)s deleted: the period from %(start)s to %(end)s stays billed in the "
-                        "period ledger because later periods are billed. Invoice it by hand if needed.",
-                        invoice=row.move_id.display_name,
-                        start=format_date(self.env, row.period_start),
-                        end=format_date(self.env, row.period_end),
-                    )
-                )
+        """Deleting the (draft) invoice of a subscription period opens that
+        period again, whichever period it is: the next run bills it once more."""
+        self._icasa_ledger_rows()._icasa_release(deleted=True)
+
+    def button_cancel(self):
+        """Cancelling the invoice of a subscription period opens that period
+        again, as deleting it does."""
+        result = super().button_cancel()
+        self._icasa_ledger_rows()._icasa_release()
+        return result
+
+    def button_draft(self):
+        """A cancelled period invoice reset to draft bills its period again,
+        unless the period was billed again meanwhile (refused)."""
+        cancelled = self.filtered(lambda m: m.state == "cancel" and m.icasa_subscription_id)
+        rows = cancelled._icasa_ledger_rows(kinds=("released",))._icasa_check_reclaim()
+        result = super().button_draft()
+        rows._icasa_reclaim()
+        return result
 
 
 class AccountMoveLine(models.Model):

@@ -1,4 +1,6 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 
 class IcasaSubscriptionPeriod(models.Model):
@@ -6,7 +8,11 @@ class IcasaSubscriptionPeriod(models.Model):
 
     The database refuses a second invoice or order for the same subscription
     and period start (``billing_key`` is the period start for those kinds and
-    empty for credit notes and adjustments, which may repeat)."""
+    empty for credit notes and adjustments, which may repeat).
+
+    Cancelling or deleting the invoice of a period releases its row: the row
+    stays as history (kind "released", no billing key) and the next run bills
+    the period again, once, because the new invoice takes the billing key."""
 
     _name = "icasa.subscription.period"
     _description = "Subscription Period Ledger"
@@ -22,8 +28,16 @@ class IcasaSubscriptionPeriod(models.Model):
     partner_id = fields.Many2one(related="order_id.partner_id")
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True)
+    full_start = fields.Date(help="Start of the full period of the grid, for the pro-rata when billed again.")
+    full_end = fields.Date(help="End of the full period of the grid, for the pro-rata when billed again.")
     kind = fields.Selection(
-        [("invoice", "Invoice"), ("order", "Sale Order"), ("credit", "Credit Note"), ("adjust", "Adjustment")],
+        [
+            ("invoice", "Invoice"),
+            ("order", "Sale Order"),
+            ("credit", "Credit Note"),
+            ("adjust", "Adjustment"),
+            ("released", "Released"),
+        ],
         required=True,
         default="invoice",
     )
@@ -63,6 +77,71 @@ class IcasaSubscriptionPeriod(models.Model):
                 row.document_model, row.document_id = "sale.order", row.sale_order_id.id
             else:
                 row.document_model, row.document_id = False, 0
+
+    def _icasa_release(self, deleted=False):
+        """Open the periods of these invoice rows again: the row keeps its
+        dates as history, loses its billing key, and the next run (or Invoice
+        now) bills the period once more. Earlier periods are caught up too."""
+        for row in self.filtered(lambda r: r.kind == "invoice"):
+            values = {
+                "invoice": row.move_id.display_name,
+                "start": format_date(self.env, row.period_start),
+                "end": format_date(self.env, row.period_end),
+            }
+            if deleted:
+                body = self.env._(
+                    "Invoice %(invoice)s deleted: the period from %(start)s to %(end)s is open again and will "
+                    "be billed by the next run.",
+                    **values,
+                )
+            else:
+                body = self.env._(
+                    "Invoice %(invoice)s cancelled: the period from %(start)s to %(end)s is open again and will "
+                    "be billed by the next run.",
+                    **values,
+                )
+            row.kind = "released"
+            row.order_id.message_post(body=body)
+
+    def _icasa_check_reclaim(self):
+        """A cancelled invoice reset to draft bills its period again: its row
+        takes the billing key back. Refused when the period was billed again
+        meanwhile, so a period never has two live invoices."""
+        released = self.filtered(lambda r: r.kind == "released" and r.move_id)
+        seen = set()
+        for row in released:
+            key = (row.order_id.id, row.period_start)
+            live = row.order_id.icasa_period_ids.filtered(
+                lambda r, row=row: r.kind in ("invoice", "order") and r.period_start == row.period_start
+            )
+            if live or key in seen:
+                raise UserError(
+                    self.env._(
+                        "Invoice %(invoice)s cannot be reset to draft: the period from %(start)s to %(end)s of "
+                        "%(order)s is billed again by %(document)s. Keep it cancelled, or cancel the other one first.",
+                        invoice=row.move_id.display_name,
+                        start=format_date(self.env, row.period_start),
+                        end=format_date(self.env, row.period_end),
+                        order=row.order_id.name,
+                        document=(live.move_id or live.sale_order_id).display_name
+                        if live
+                        else self.env._("another invoice reset with it"),
+                    )
+                )
+            seen.add(key)
+        return released
+
+    def _icasa_reclaim(self):
+        for row in self:
+            row.kind = "invoice"
+            row.order_id.message_post(
+                body=self.env._(
+                    "Invoice %(invoice)s reset to draft: it bills the period from %(start)s to %(end)s again.",
+                    invoice=row.move_id.display_name,
+                    start=format_date(self.env, row.period_start),
+                    end=format_date(self.env, row.period_end),
+                )
+            )
 
     def action_open_document(self):
         self.ensure_one()

@@ -169,15 +169,20 @@ class SaleOrder(models.Model):
         "icasa_tacit_renewal",
         "icasa_term_months",
         "icasa_subscription_state",
+        "icasa_period_ids.kind",
     )
     def _compute_icasa_next_invoice_date(self):
         for order in self:
-            period = order._icasa_next_period()
-            if period and order.icasa_subscription_state in ("active", "paused", "closed"):
-                plan = order.icasa_plan_id
-                order.icasa_next_invoice_date = engine.due_date(period, plan.billing_mode, plan.days_before)
-            else:
+            plan = order.icasa_plan_id
+            if order.icasa_subscription_state not in ("active", "paused", "closed"):
                 order.icasa_next_invoice_date = False
+                continue
+            period = order._icasa_next_period()
+            periods = [period] if period else []
+            periods += order._icasa_reopened_periods()
+            order.icasa_next_invoice_date = min(
+                (engine.due_date(p, plan.billing_mode, plan.days_before) for p in periods), default=False
+            )
 
     @api.depends(
         "order_line.price_subtotal",
@@ -247,6 +252,24 @@ class SaleOrder(models.Model):
         if end and first > end:
             return None
         return engine.period_containing(grid_start, plan._recurrence(), plan.alignment, first, end)
+
+    def _icasa_reopened_periods(self):
+        """The periods whose invoice was cancelled or deleted and that are not
+        billed again yet, oldest first: each is billed once more, as it was."""
+        self.ensure_one()
+        rows = self.icasa_period_ids
+        live = {row.period_start for row in rows if row.kind in ("invoice", "order")}
+        reopened = {}
+        for row in rows.filtered(lambda r: r.kind == "released"):
+            if row.period_start in live or row.period_start in reopened:
+                continue
+            reopened[row.period_start] = engine.Period(
+                start=row.period_start,
+                end=row.period_end,
+                full_start=row.full_start or row.period_start,
+                full_end=row.full_end or row.period_end,
+            )
+        return [reopened[start] for start in sorted(reopened)]
 
     def _icasa_restart_grid(self):
         """Apply a plan change from the next period only: the grid restarts on
@@ -737,22 +760,27 @@ class SaleOrder(models.Model):
             invoice_vals, order_vals, ledger = [], [], []
             updates = {}
             for order in env_orders:
-                due = order._icasa_due_periods(today)
-                if not due:
-                    continue
                 plan = order.icasa_plan_id
-                for index, period in enumerate(due):
-                    first = period.start == order.icasa_start_date and not order.icasa_period_ids
+                reopened = [
+                    period
+                    for period in order._icasa_reopened_periods()
+                    if engine.due_date(period, plan.billing_mode, plan.days_before) <= today
+                ]
+                ahead = order._icasa_due_periods(today)
+                if not reopened and not ahead:
+                    continue
+                for period in reopened + ahead:
+                    # one-time lines go with the first period, billed again if its invoice was cancelled
+                    first = period.start == order.icasa_start_date
                     if plan.generate == "order":
                         order_vals.append(order._icasa_prepare_period_order(period))
                         ledger.append(("order", order, period))
                     else:
-                        vals = order._icasa_prepare_period_invoice(
-                            period, one_time=first and index == 0, context=context
-                        )
+                        vals = order._icasa_prepare_period_invoice(period, one_time=first, context=context)
                         invoice_vals.append(vals)
                         ledger.append(("invoice", order, period))
-                updates[order] = due[-1].end + timedelta(days=1)
+                if ahead:
+                    updates[order] = ahead[-1].end + timedelta(days=1)
             created_moves = self.env["account.move"]
             if invoice_vals:
                 created_moves = (
@@ -778,6 +806,8 @@ class SaleOrder(models.Model):
                     "order_id": order.id,
                     "period_start": period.start,
                     "period_end": period.end,
+                    "full_start": period.full_start,
+                    "full_end": period.full_end,
                     "kind": kind,
                 }
                 if kind == "invoice":

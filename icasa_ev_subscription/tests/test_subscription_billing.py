@@ -332,19 +332,3 @@ class TestSubscriptionBilling(SubscriptionCommon):
         self.assertEqual(move.currency_id, eur)
         self.assertEqual(move.amount_untaxed, 30.0)
         self.assertEqual(move.journal_id.type, "sale")
-
-    def test_deleting_the_last_period_invoice_releases_the_period(self):
-        order = self._subscription(self.monthly, date(2027, 1, 1))
-        self._bill(date(2027, 2, 1))
-        jan, feb = order.icasa_period_ids.sorted("period_start").move_id
-        feb.unlink()
-        self.assertEqual(self._ledger(order), [(date(2027, 1, 1), date(2027, 1, 31), "invoice")])
-        self.assertEqual(order.icasa_next_invoice_date, date(2027, 2, 1))
-        self._bill(date(2027, 2, 1))
-        self.assertEqual([p[0] for p in self._ledger(order)], [date(2027, 1, 1), date(2027, 2, 1)])
-        # an earlier period stays billed: no gap is reopened behind later periods
-        jan.unlink()
-        self.assertEqual(len(order.icasa_period_ids), 2)
-        self.assertFalse(order.icasa_period_ids.sorted("period_start")[0].move_id)
-        self.assertIn("stays billed", order.message_ids[0].body)
-        self.assertEqual(self._bill(date(2027, 2, 1))["documents"], 0)
