@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_amount, format_date
 
-from ..tools.pricing import find_overlap
+from ..tools.pricing import find_overlap, price_at
 
 
 class IcasaSubscriptionPriceStep(models.Model):
@@ -67,3 +67,47 @@ class IcasaSubscriptionPriceStep(models.Model):
                 )
             )
         return steps
+
+    def write(self, vals):
+        watched = {"date_from", "date_to", "price_unit"} & set(vals)
+        before = {step.id: (step.date_from, step.date_to, step.price_unit) for step in self} if watched else {}
+        result = super().write(vals)
+        for step in self.filtered(lambda s: s.id in before):
+            old_from, old_to, old_price = before[step.id]
+            if (
+                old_from == step.date_from
+                and old_to == step.date_to
+                and not step.currency_id.compare_amounts(old_price, step.price_unit)
+            ):
+                continue
+            step.order_id.message_post(
+                body=self.env._(
+                    "%(product)s: price step changed from %(old)s from %(old_date)s to %(new)s from %(date)s. "
+                    "Reason: %(reason)s",
+                    product=step.line_id.product_id.display_name,
+                    old=format_amount(self.env, old_price, step.currency_id),
+                    old_date=format_date(self.env, old_from),
+                    new=format_amount(self.env, step.price_unit, step.currency_id),
+                    date=format_date(self.env, step.date_from),
+                    reason=step.reason or "-",
+                )
+            )
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_post_on_subscription(self):
+        for step in self:
+            others = [
+                (s.date_from, s.date_to or None, s.price_unit) for s in step.line_id.icasa_price_step_ids - step
+            ]
+            previous = float(price_at(others, step.date_from, step.line_id.price_unit))
+            step.order_id.message_post(
+                body=self.env._(
+                    "%(product)s: price step %(old)s from %(date)s removed; the price from %(date)s is %(new)s.",
+                    product=step.line_id.product_id.display_name,
+                    old=format_amount(self.env, step.price_unit, step.currency_id),
+                    date=format_date(self.env, step.date_from),
+                    new=format_amount(self.env, previous, step.currency_id),
+                )
+            )
+

@@ -705,7 +705,12 @@ class SaleOrder(models.Model):
                     orders |= order_orders
         result["moves"], result["orders"] = moves, orders
         ok = self.browse([oid for oid in self.ids if oid not in result["failed"]])
-        ok.filtered("icasa_billing_error").icasa_billing_error = False
+        recovered = ok.filtered("icasa_billing_error")
+        if recovered:
+            recovered.icasa_billing_error = False
+            recovered._icasa_failure_activities().action_feedback(
+                feedback=self.env._("Billed successfully by a later run.")
+            )
         return result
 
     def _icasa_bill_isolated(self, today, failed):
@@ -718,19 +723,30 @@ class SaleOrder(models.Model):
             self.browse(self.id)._icasa_report_error(error)
             return self.env["account.move"], self.env["sale.order"]
 
+    def _icasa_failure_activities(self):
+        activity_type = self.env.ref("icasa_ev_subscription.mail_activity_billing_failed", raise_if_not_found=False)
+        return self.activity_ids.filtered(lambda a: a.activity_type_id == activity_type and activity_type)
+
     def _icasa_report_error(self, error):
-        """Post the error on the subscription, flag it and ask its accountant to look."""
+        """Post the error on the subscription, flag it and ask its accountant to
+        look. A subscription failing run after run keeps one open activity and
+        posts the error again only when it changes."""
         self.ensure_one()
         message = str(error.args[0]) if getattr(error, "args", None) else str(error)
         _logger.info("Recurring billing of %s failed: %s", self.name, message)
+        changed = message != self.icasa_billing_error
         self.icasa_billing_error = message
-        self.message_post(body=self.env._("Recurring billing failed: %(error)s", error=message))
-        responsible = self._icasa_responsible_accountant()
+        if changed:
+            self.message_post(body=self.env._("Recurring billing failed: %(error)s", error=message))
+        open_activities = self._icasa_failure_activities()
+        if open_activities:
+            open_activities.note = message
+            return
         self.activity_schedule(
-            "mail.mail_activity_data_todo",
+            "icasa_ev_subscription.mail_activity_billing_failed",
             summary=self.env._("Recurring billing failed"),
             note=message,
-            user_id=responsible.id,
+            user_id=self._icasa_responsible_accountant().id,
         )
 
     def _icasa_responsible_accountant(self):

@@ -5,3 +5,4 @@ from . import test_subscription_skip_locked
 from . import test_subscription_activation
 from . import test_subscription_standard_invoicing
 from . import test_subscription_reopen
+from . import test_subscription_views

@@ -332,3 +332,113 @@ class TestSubscriptionBilling(SubscriptionCommon):
         self.assertEqual(move.currency_id, eur)
         self.assertEqual(move.amount_untaxed, 30.0)
         self.assertEqual(move.journal_id.type, "sale")
+
+    def test_weekly_calendar_prorata_then_full_weeks(self):
+        # Wednesday 6 January 2027; the week starts on Monday 4 January:
+        # 5 days of 7 at 30.00 = 21.428... -> 21.43, then 30.00 from Monday 11 January
+        plan = self._plan("Weekly calendar", interval_unit="week", alignment="calendar")
+        order = self._subscription(plan, date(2027, 1, 6))
+        self._bill(date(2027, 1, 11))
+        first, second = order.icasa_period_ids.sorted("period_start")
+        self.assertEqual((first.period_start, first.period_end), (date(2027, 1, 6), date(2027, 1, 10)))
+        self.assertEqual(first.move_id.amount_untaxed, 21.43)
+        self.assertEqual((second.period_start, second.period_end), (date(2027, 1, 11), date(2027, 1, 17)))
+        self.assertEqual(second.move_id.amount_untaxed, 30.0)
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 1, 18))
+
+    def test_weekly_anniversary_postpaid(self):
+        plan = self._plan("Weekly postpaid", interval_unit="week", billing_mode="postpaid")
+        order = self._subscription(plan, date(2027, 1, 6))
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 1, 13))
+        self._bill(date(2027, 1, 20))
+        self.assertEqual(
+            self._ledger(order),
+            [(date(2027, 1, 6), date(2027, 1, 12), "invoice"), (date(2027, 1, 13), date(2027, 1, 19), "invoice")],
+        )
+
+    def test_quarterly_calendar_prorata(self):
+        # quarter 1 January - 31 March 2027 = 90 days; from 15 February: 45 days at 90.00 = 45.00
+        plan = self._plan("Quarterly calendar", interval_number=3, alignment="calendar")
+        order = self._subscription(plan, date(2027, 2, 15), lines=[(self.maintenance, 1, 90.0)])
+        self._bill(date(2027, 4, 1))
+        first, second = order.icasa_period_ids.sorted("period_start")
+        self.assertEqual((first.period_start, first.period_end), (date(2027, 2, 15), date(2027, 3, 31)))
+        self.assertEqual(first.move_id.amount_untaxed, 45.0)
+        self.assertEqual((second.period_start, second.period_end), (date(2027, 4, 1), date(2027, 6, 30)))
+        self.assertEqual(second.move_id.amount_untaxed, 90.0)
+
+    def test_yearly_calendar_prorata(self):
+        # 1 July - 31 December 2027: 184 days of 365 at 360.00 = 181.479... -> 181.48
+        plan = self._plan("Yearly calendar", interval_unit="year", alignment="calendar")
+        order = self._subscription(plan, date(2027, 7, 1), lines=[(self.maintenance, 1, 360.0)])
+        self._bill(date(2028, 1, 1))
+        first, second = order.icasa_period_ids.sorted("period_start")
+        self.assertEqual((first.period_start, first.period_end), (date(2027, 7, 1), date(2027, 12, 31)))
+        self.assertEqual(first.move_id.amount_untaxed, 181.48)
+        self.assertEqual((second.period_start, second.period_end), (date(2028, 1, 1), date(2028, 12, 31)))
+        self.assertEqual(second.move_id.amount_untaxed, 360.0)
+
+    def test_leap_day_anniversary(self):
+        # monthly from 31 January 2028 (leap year): 29 February, then back to 31 March
+        order = self._subscription(self.monthly, date(2028, 1, 31))
+        self._bill(date(2028, 3, 31))
+        self.assertEqual(
+            [p[0] for p in self._ledger(order)], [date(2028, 1, 31), date(2028, 2, 29), date(2028, 3, 31)]
+        )
+
+    def test_indexation_formula_never_decreases(self):
+        index = self.env["icasa.price.index"].create(
+            {
+                "name": "Labour",
+                "value_ids": [
+                    Command.create({"month": date(2027, 1, 1), "value": 100.0}),
+                    Command.create({"month": date(2028, 1, 1), "value": 112.5}),
+                    Command.create({"month": date(2029, 1, 1), "value": 90.0}),
+                ],
+            }
+        )
+        formula = {
+            "icasa_indexation": "formula",
+            "icasa_index_id": index.id,
+            "icasa_index_a": 0.2,
+            "icasa_index_b": 0.8,
+            "icasa_index_base": 100.0,
+            "icasa_index_base_price": 30.0,
+        }
+        floored = self._subscription(self.monthly, date(2027, 1, 1))
+        floored.order_line.write({**formula, "icasa_no_decrease": True})
+        free = self._subscription(self.monthly, date(2027, 1, 1))
+        free.order_line.write(formula)
+        self._bill(date(2029, 1, 1))
+
+        def amount(order, day):
+            return order.icasa_period_ids.filtered(lambda r: r.period_start == day).move_id.amount_untaxed
+
+        # 2028: 30 x (0.2 + 0.8 x 112.5/100) = 33.00, for both
+        self.assertEqual(amount(floored, date(2028, 1, 1)), 33.0)
+        self.assertEqual(amount(free, date(2028, 1, 1)), 33.0)
+        # 2029: 30 x (0.2 + 0.8 x 90/100) = 27.60; the option keeps 33.00
+        self.assertEqual(amount(floored, date(2029, 1, 1)), 33.0)
+        self.assertEqual(amount(free, date(2029, 1, 1)), 27.6)
+        self.assertEqual(floored.order_line.icasa_price_step_ids.mapped("price_unit"), [33.0])
+        self.assertEqual(free.order_line.icasa_price_step_ids.mapped("price_unit"), [33.0, 27.6])
+
+    def test_each_price_change_is_posted_with_old_new_and_reason(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        step = self.env["icasa.subscription.price.step"].create(
+            {"line_id": order.order_line.id, "date_from": date(2027, 6, 1), "price_unit": 32.0, "reason": "contract"}
+        )
+        body = order.message_ids[0].body
+        self.assertIn("30.00", body)
+        self.assertIn("32.00", body)
+        self.assertIn("contract", body)
+        step.write({"price_unit": 33.0, "reason": "corrected offer"})
+        body = order.message_ids[0].body
+        self.assertIn("32.00", body)
+        self.assertIn("33.00", body)
+        self.assertIn("corrected offer", body)
+        step.unlink()
+        body = order.message_ids[0].body
+        self.assertIn("removed", body)
+        self.assertIn("33.00", body)
+        self.assertIn("30.00", body)

@@ -129,3 +129,70 @@ class TestSubscriptionCron(SubscriptionCommon):
         order.action_icasa_pause()
         with self.assertRaisesRegex(UserError, "not running"):
             order.action_icasa_invoice_now()
+
+    def test_failure_activity_goes_to_an_accountant(self):
+        salesman = self.env["res.users"].create(
+            {
+                "name": "Sales rep",
+                "login": "icasa_sales_rep",
+                "groups_id": [Command.set(self.env.ref("sales_team.group_sale_salesman").ids)],
+                "company_id": self.env.company.id,
+                "company_ids": [Command.set(self.env.company.ids)],
+            }
+        )
+        accountant = self.env["res.users"].create(
+            {
+                "name": "Accountant",
+                "login": "icasa_accountant",
+                "groups_id": [Command.set(self.env.ref("account.group_account_manager").ids)],
+                "company_id": self.env.company.id,
+                "company_ids": [Command.set(self.env.company.ids)],
+            }
+        )
+        bad_account = self.company_data["default_account_revenue"].copy({"code": "799997", "deprecated": True})
+        product = self.env["product.product"].create(
+            {
+                "name": "Broken",
+                "type": "service",
+                "icasa_billing_role": "maintenance",
+                "taxes_id": [],
+                "property_account_income_id": bad_account.id,
+            }
+        )
+        poisoned = self._subscription(self.monthly, date(2027, 1, 1), lines=[(product, 1, 30.0)], user_id=salesman.id)
+        self._bill(date(2027, 1, 1))
+        activity = poisoned.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.summary, "Recurring billing failed")
+        self.assertNotEqual(activity.user_id, salesman)
+        self.assertTrue(activity.user_id.has_group("account.group_account_manager"))
+        # the salesperson who is an accountant gets it
+        poisoned.user_id = accountant
+        poisoned.activity_ids.unlink()
+        self._bill(date(2027, 1, 1))
+        self.assertEqual(poisoned.activity_ids.user_id, accountant)
+
+    def test_failing_every_day_keeps_one_activity_done_when_fixed(self):
+        bad_account = self.company_data["default_account_revenue"].copy({"code": "799996", "deprecated": True})
+        product = self.env["product.product"].create(
+            {
+                "name": "Broken",
+                "type": "service",
+                "icasa_billing_role": "maintenance",
+                "taxes_id": [],
+                "property_account_income_id": bad_account.id,
+            }
+        )
+        order = self._subscription(self.monthly, date(2027, 1, 1), lines=[(product, 1, 30.0)])
+
+        def failures():
+            return order.message_ids.filtered(lambda m: "Recurring billing failed" in (m.body or ""))
+
+        for day in (1, 2, 3):
+            self.assertEqual(self._bill(date(2027, 1, day))["failed"], 1)
+        self.assertEqual(len(order.activity_ids), 1)
+        self.assertEqual(len(failures()), 1)
+        bad_account.deprecated = False
+        self.assertEqual(self._bill(date(2027, 1, 4))["documents"], 1)
+        self.assertFalse(order.activity_ids)
+        self.assertFalse(order.icasa_billing_error)

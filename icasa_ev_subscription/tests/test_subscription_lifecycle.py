@@ -203,3 +203,49 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
         self._bill(date(2027, 5, 1))
         april = order.icasa_period_ids.filtered(lambda r: r.period_start == date(2027, 4, 1)).move_id
         self.assertEqual(april.amount_untaxed, 60.0)
+
+    def test_mrr_of_weekly_plans(self):
+        # a month is 52/12 weeks: 7.00 a week = 7 x 52 / 12 = 30.333... -> 30.33
+        weekly = self._plan("Weekly", interval_unit="week")
+        order = self._subscription(weekly, date(2027, 1, 4), lines=[(self.maintenance, 1, 7.0)])
+        self.assertEqual(order.icasa_mrr, 30.33)
+        # 14.00 every two weeks is the same revenue
+        fortnightly = self._plan("Fortnightly", interval_unit="week", interval_number=2)
+        order = self._subscription(fortnightly, date(2027, 1, 4), lines=[(self.maintenance, 1, 14.0)])
+        self.assertEqual(order.icasa_mrr, 30.33)
+        # 2 x 30.00 + 2 x 4.50 = 69.00 a month
+        order = self._subscription(self.monthly, date(2027, 1, 4), lines=[(self.maintenance, 2, 30.0), (self.sim, 2, 4.5)])
+        self.assertEqual(order.icasa_mrr, 69.0)
+
+    def test_duplicate_keeps_lines_plan_and_term_with_fresh_dates(self):
+        order = self._subscription(
+            self.monthly,
+            date(2027, 1, 1),
+            lines=[(self.maintenance, 2, 31.0), (self.sim, 3, 4.5)],
+            icasa_term_months=36,
+            icasa_tacit_renewal=True,
+        )
+        self._bill(date(2027, 1, 1))
+        copy = order.copy()
+        self.assertEqual(copy.state, "draft")
+        self.assertEqual(
+            [(line.product_id, line.product_uom_qty, line.price_unit) for line in copy.order_line],
+            [(self.maintenance, 2.0, 31.0), (self.sim, 3.0, 4.5)],
+        )
+        self.assertEqual((copy.icasa_term_months, copy.icasa_tacit_renewal), (36, True))
+        self.assertFalse(copy.icasa_end_date)
+        self.assertFalse(copy.icasa_next_invoice_date)
+        self.assertFalse(copy.icasa_next_period_start)
+        # confirmed, it starts today with a new term
+        with freeze_time("2027-05-10"):
+            copy.action_confirm()
+        self.assertEqual((copy.icasa_start_date, copy.icasa_end_date), (date(2027, 5, 10), date(2030, 5, 9)))
+        self.assertEqual(copy.icasa_next_invoice_date, date(2027, 5, 10))
+
+    def test_fixed_term_of_36_months_ends(self):
+        order = self._subscription(self.monthly, date(2027, 1, 15), icasa_term_months=36)
+        self.assertEqual(order.icasa_end_date, date(2030, 1, 14))
+        self._bill(date(2030, 6, 1))
+        self.assertEqual(len(order.icasa_period_ids), 36)
+        self.assertEqual(order.icasa_period_ids.sorted("period_start")[-1].period_end, date(2030, 1, 14))
+        self.assertEqual(order.icasa_subscription_state, "closed")
