@@ -97,9 +97,7 @@ class IcasaSubscriptionPriceStep(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_post_on_subscription(self):
         for step in self:
-            others = [
-                (s.date_from, s.date_to or None, s.price_unit) for s in step.line_id.icasa_price_step_ids - step
-            ]
+            others = [(s.date_from, s.date_to or None, s.price_unit) for s in step.line_id.icasa_price_step_ids - step]
             previous = float(price_at(others, step.date_from, step.line_id.price_unit))
             step.order_id.message_post(
                 body=self.env._(
@@ -110,4 +108,3 @@ class IcasaSubscriptionPriceStep(models.Model):
                     new=format_amount(self.env, previous, step.currency_id),
                 )
             )
-

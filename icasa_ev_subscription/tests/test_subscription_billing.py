@@ -382,9 +382,7 @@ class TestSubscriptionBilling(SubscriptionCommon):
         # monthly from 31 January 2028 (leap year): 29 February, then back to 31 March
         order = self._subscription(self.monthly, date(2028, 1, 31))
         self._bill(date(2028, 3, 31))
-        self.assertEqual(
-            [p[0] for p in self._ledger(order)], [date(2028, 1, 31), date(2028, 2, 29), date(2028, 3, 31)]
-        )
+        self.assertEqual([p[0] for p in self._ledger(order)], [date(2028, 1, 31), date(2028, 2, 29), date(2028, 3, 31)])
 
     def test_indexation_formula_never_decreases(self):
         index = self.env["icasa.price.index"].create(

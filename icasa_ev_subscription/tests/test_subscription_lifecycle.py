@@ -214,7 +214,9 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
         order = self._subscription(fortnightly, date(2027, 1, 4), lines=[(self.maintenance, 1, 14.0)])
         self.assertEqual(order.icasa_mrr, 30.33)
         # 2 x 30.00 + 2 x 4.50 = 69.00 a month
-        order = self._subscription(self.monthly, date(2027, 1, 4), lines=[(self.maintenance, 2, 30.0), (self.sim, 2, 4.5)])
+        order = self._subscription(
+            self.monthly, date(2027, 1, 4), lines=[(self.maintenance, 2, 30.0), (self.sim, 2, 4.5)]
+        )
         self.assertEqual(order.icasa_mrr, 69.0)
 
     def test_duplicate_keeps_lines_plan_and_term_with_fresh_dates(self):

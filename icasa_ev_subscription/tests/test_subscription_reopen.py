@@ -157,3 +157,17 @@ class TestSubscriptionReopen(SubscriptionCommon):
             old.button_draft()
         self.assertEqual(old.state, "cancel")
         self.assertEqual(self._live(order, date(2027, 1, 1)), new)
+
+    def test_closed_subscription_bills_a_cancelled_last_period_again(self):
+        # postpaid March closed on 20 March: 30 x 20/31 = 19.354... -> 19.35
+        order = self._subscription(self.monthly_postpaid, date(2027, 3, 1))
+        order._icasa_close(date(2027, 3, 20))
+        self._bill(date(2027, 3, 21))
+        order.icasa_subscription_move_ids.button_cancel()
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 3, 21))
+        self._bill(date(2027, 3, 25))
+        live = self._live(order, date(2027, 3, 1))
+        self.assertEqual(len(live), 1)
+        self.assertEqual(live.amount_untaxed, 19.35)
+        self.assertEqual(order.icasa_subscription_state, "closed")
+        self.assertFalse(order.icasa_next_invoice_date)
