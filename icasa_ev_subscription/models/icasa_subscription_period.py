@@ -78,36 +78,41 @@ class IcasaSubscriptionPeriod(models.Model):
             else:
                 row.document_model, row.document_id = False, 0
 
+    def _document_name(self):
+        self.ensure_one()
+        return (self.move_id or self.sale_order_id).display_name or self.env._("(deleted)")
+
     def _icasa_release(self, deleted=False):
-        """Open the periods of these invoice rows again: the row keeps its
-        dates as history, loses its billing key, and the next run (or Invoice
-        now) bills the period once more. Earlier periods are caught up too."""
-        for row in self.filtered(lambda r: r.kind == "invoice"):
+        """Open the periods of these invoice or order rows again: the row keeps
+        its dates and document as history, loses its billing key, and the next
+        run (or Invoice now) bills the period once more. Earlier periods are
+        caught up too."""
+        for row in self.filtered(lambda r: r.kind in ("invoice", "order")):
             values = {
-                "invoice": row.move_id.display_name,
+                "document": row._document_name(),
                 "start": format_date(self.env, row.period_start),
                 "end": format_date(self.env, row.period_end),
             }
             if deleted:
                 body = self.env._(
-                    "Invoice %(invoice)s deleted: the period from %(start)s to %(end)s is open again and will "
-                    "be billed by the next run.",
+                    "%(document)s deleted: the period from %(start)s to %(end)s is open again and will be billed "
+                    "by the next run.",
                     **values,
                 )
             else:
                 body = self.env._(
-                    "Invoice %(invoice)s cancelled: the period from %(start)s to %(end)s is open again and will "
-                    "be billed by the next run.",
+                    "%(document)s cancelled: the period from %(start)s to %(end)s is open again and will be billed "
+                    "by the next run.",
                     **values,
                 )
             row.kind = "released"
             row.order_id.message_post(body=body)
 
     def _icasa_check_reclaim(self):
-        """A cancelled invoice reset to draft bills its period again: its row
-        takes the billing key back. Refused when the period was billed again
-        meanwhile, so a period never has two live invoices."""
-        released = self.filtered(lambda r: r.kind == "released" and r.move_id)
+        """A cancelled invoice or order reset to draft bills its period again:
+        its row takes the billing key back. Refused when the period was billed
+        again meanwhile, so a period never has two live documents."""
+        released = self.filtered(lambda r: r.kind == "released" and (r.move_id or r.sale_order_id))
         seen = set()
         for row in released:
             key = (row.order_id.id, row.period_start)
@@ -117,15 +122,13 @@ class IcasaSubscriptionPeriod(models.Model):
             if live or key in seen:
                 raise UserError(
                     self.env._(
-                        "Invoice %(invoice)s cannot be reset to draft: the period from %(start)s to %(end)s of "
-                        "%(order)s is billed again by %(document)s. Keep it cancelled, or cancel the other one first.",
-                        invoice=row.move_id.display_name,
+                        "%(document)s cannot be reset to draft: the period from %(start)s to %(end)s of %(order)s "
+                        "is billed again by %(other)s. Keep it cancelled, or cancel the other one first.",
+                        document=row._document_name(),
                         start=format_date(self.env, row.period_start),
                         end=format_date(self.env, row.period_end),
                         order=row.order_id.name,
-                        document=(live.move_id or live.sale_order_id).display_name
-                        if live
-                        else self.env._("another invoice reset with it"),
+                        other=live[:1]._document_name() if live else self.env._("another document reset with it"),
                     )
                 )
             seen.add(key)
@@ -133,11 +136,11 @@ class IcasaSubscriptionPeriod(models.Model):
 
     def _icasa_reclaim(self):
         for row in self:
-            row.kind = "invoice"
+            row.kind = "invoice" if row.move_id else "order"
             row.order_id.message_post(
                 body=self.env._(
-                    "Invoice %(invoice)s reset to draft: it bills the period from %(start)s to %(end)s again.",
-                    invoice=row.move_id.display_name,
+                    "%(document)s reset to draft: it bills the period from %(start)s to %(end)s again.",
+                    document=row._document_name(),
                     start=format_date(self.env, row.period_start),
                     end=format_date(self.env, row.period_end),
                 )

@@ -170,11 +170,12 @@ class SaleOrder(models.Model):
         "icasa_term_months",
         "icasa_subscription_state",
         "icasa_period_ids.kind",
+        "state",
     )
     def _compute_icasa_next_invoice_date(self):
         for order in self:
             plan = order.icasa_plan_id
-            if order.icasa_subscription_state not in ("active", "paused", "closed"):
+            if order.state == "cancel" or order.icasa_subscription_state not in ("active", "paused", "closed"):
                 order.icasa_next_invoice_date = False
                 continue
             period = order._icasa_next_period()
@@ -535,6 +536,45 @@ class SaleOrder(models.Model):
             )
         )
         return move
+
+    def _action_cancel(self):
+        """Cancelling a running subscription that billed nothing takes it back
+        to a quotation; one with billed periods must be closed instead (its
+        ledger and credit of unused days). A cancelled order that a period
+        created opens that period again, as a cancelled invoice does."""
+        running = self.filtered(lambda o: o.icasa_subscription_state in ("active", "paused"))
+        billed = running.filtered(lambda o: any(r.kind in ("invoice", "order") for r in o.icasa_period_ids))
+        if billed:
+            raise UserError(
+                self.env._(
+                    "%(orders)s has billed periods: use Close Subscription to stop its billing rather than "
+                    "cancelling the order.",
+                    orders=", ".join(billed.mapped("name")),
+                )
+            )
+        result = super()._action_cancel()
+        running.icasa_subscription_state = "quotation"
+        self._icasa_generated_rows(("order",))._icasa_release()
+        return result
+
+    def action_draft(self):
+        """A cancelled order that a period created, set back to quotation, bills
+        that period again unless it was billed again meanwhile (refused)."""
+        cancelled = self.filtered(lambda o: o.state == "cancel")
+        rows = cancelled._icasa_generated_rows(("released",))._icasa_check_reclaim()
+        result = super().action_draft()
+        rows._icasa_reclaim()
+        return result
+
+    def _icasa_generated_rows(self, kinds):
+        """The ledger rows of the periods these orders were created for."""
+        if not self.ids:
+            return self.env["icasa.subscription.period"]
+        return (
+            self.env["icasa.subscription.period"]
+            .sudo()
+            .search([("sale_order_id", "in", self.ids), ("kind", "in", list(kinds))])
+        )
 
     def copy_data(self, default=None):
         # A "recurring project": a new quotation with the same lines and plan, fresh dates.

@@ -66,6 +66,9 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
     def test_delete_billed_subscription_refused(self):
         order = self._subscription(self.monthly, date(2027, 1, 1))
         self._bill(date(2027, 1, 1))
+        with self.assertRaisesRegex(UserError, "Close Subscription"):
+            order._action_cancel()
+        order._icasa_close(date(2027, 1, 31))
         order._action_cancel()
         with self.assertRaisesRegex(UserError, "billed periods"):
             order.unlink()
@@ -251,3 +254,18 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
         self.assertEqual(len(order.icasa_period_ids), 36)
         self.assertEqual(order.icasa_period_ids.sorted("period_start")[-1].period_end, date(2030, 1, 14))
         self.assertEqual(order.icasa_subscription_state, "closed")
+
+    def test_cancelling_an_unbilled_subscription_takes_it_back_to_quotation(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        order._action_cancel()
+        self.assertEqual((order.state, order.icasa_subscription_state), ("cancel", "quotation"))
+        self.assertFalse(order.icasa_next_invoice_date)
+        self.assertEqual(self._bill(date(2027, 3, 1))["documents"], 0)
+
+    def test_a_cancelled_closed_subscription_is_not_billed(self):
+        # postpaid, closed on 20 March: its last partial period would be due on 21 March
+        order = self._subscription(self.monthly_postpaid, date(2027, 3, 1))
+        order._icasa_close(date(2027, 3, 20))
+        order._action_cancel()
+        self.assertFalse(order.icasa_next_invoice_date)
+        self.assertEqual(self._bill(date(2027, 3, 21))["documents"], 0)

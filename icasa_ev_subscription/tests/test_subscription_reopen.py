@@ -171,3 +171,21 @@ class TestSubscriptionReopen(SubscriptionCommon):
         self.assertEqual(live.amount_untaxed, 19.35)
         self.assertEqual(order.icasa_subscription_state, "closed")
         self.assertFalse(order.icasa_next_invoice_date)
+
+    def test_cancelled_period_order_is_created_again_once(self):
+        plan = self._plan("Orders", generate="order")
+        order = self._subscription(plan, date(2027, 1, 1), lines=[(self.maintenance, 2, 30.0)])
+        self._bill(date(2027, 2, 1))
+        _jan, feb = order.icasa_period_ids.sorted("period_start").sale_order_id
+        feb._action_cancel()
+        self.assertIn("cancelled", order.message_ids[0].body)
+        self.assertEqual(self._bill(date(2027, 2, 1))["documents"], 1)
+        created = order.icasa_period_ids.filtered(lambda r: r.kind == "order").sale_order_id
+        feb_orders = created.filtered(lambda o: o.state != "cancel" and "02/01/2027" in o.order_line.name)
+        self.assertEqual(len(feb_orders), 1)
+        self.assertEqual(feb_orders.amount_untaxed, 60.0)
+        self.assertEqual(self._bill(date(2027, 2, 1))["documents"], 0)
+        # the cancelled one cannot come back: February is ordered again
+        with self.assertRaisesRegex(UserError, "cannot be reset to draft"):
+            feb.action_draft()
+        self.assertEqual(feb.state, "cancel")
