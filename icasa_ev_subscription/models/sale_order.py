@@ -163,6 +163,7 @@ class SaleOrder(models.Model):
         "icasa_plan_id.alignment",
         "icasa_plan_id.billing_mode",
         "icasa_plan_id.days_before",
+        "icasa_start_date",
         "icasa_grid_start",
         "icasa_next_period_start",
         "icasa_end_date",
@@ -237,6 +238,18 @@ class SaleOrder(models.Model):
     # Period grid
     # ------------------------------------------------------------------
 
+    def _icasa_recurrence(self):
+        """The plan's recurrence for this subscription's grid. An anniversary
+        grid restarted by a plan change on a clipped month end (28 February
+        for the 31st) keeps the start date's day, so month ends never drift."""
+        self.ensure_one()
+        plan = self.icasa_plan_id
+        grid_start = self.icasa_grid_start or self.icasa_start_date
+        anchor_day = None
+        if plan.alignment == "anniversary" and self.icasa_start_date and grid_start:
+            anchor_day = engine.restart_anchor_day(self.icasa_start_date, grid_start, plan.interval_unit)
+        return engine.Recurrence(plan.interval_number, plan.interval_unit, anchor_day)
+
     def _icasa_next_period(self):
         """The first period not billed yet, or None."""
         self.ensure_one()
@@ -252,7 +265,7 @@ class SaleOrder(models.Model):
             end = None  # renewed for another term when the period is billed
         if end and first > end:
             return None
-        return engine.period_containing(grid_start, plan._recurrence(), plan.alignment, first, end)
+        return engine.period_containing(grid_start, self._icasa_recurrence(), plan.alignment, first, end)
 
     def _icasa_reopened_periods(self):
         """The periods whose invoice was cancelled or deleted and that are not
@@ -343,7 +356,7 @@ class SaleOrder(models.Model):
             if period and period.end < today:
                 current = engine.period_containing(
                     order.icasa_grid_start or order.icasa_start_date,
-                    order.icasa_plan_id._recurrence(),
+                    order._icasa_recurrence(),
                     order.icasa_plan_id.alignment,
                     today,
                     order.icasa_end_date or None,
@@ -490,7 +503,7 @@ class SaleOrder(models.Model):
             return self.env["account.move"]
         order = self.with_company(self.company_id).with_context(lang=self.partner_invoice_id.lang)
         grid_start = self.icasa_grid_start or self.icasa_start_date
-        period = engine.period_containing(grid_start, plan._recurrence(), plan.alignment, row.period_start)
+        period = engine.period_containing(grid_start, self._icasa_recurrence(), plan.alignment, row.period_start)
         segments = line._icasa_price_segments(day, row.period_end)
         parts = prorata.split_period(day, row.period_end, period.full_days, segments, self.currency_id.decimal_places)
         line_vals = []
@@ -938,7 +951,7 @@ class SaleOrder(models.Model):
         grid_start = self.icasa_grid_start or self.icasa_start_date
         if not plan or not grid_start:
             return []
-        recurrence = plan._recurrence()
+        recurrence = self._icasa_recurrence()
         first = max(self.icasa_next_period_start or grid_start, grid_start)
         end = self.icasa_end_date or None
         renews = self.icasa_tacit_renewal and self.icasa_term_months > 0

@@ -440,3 +440,20 @@ class TestSubscriptionBilling(SubscriptionCommon):
         self.assertIn("removed", body)
         self.assertIn("33.00", body)
         self.assertIn("30.00", body)
+
+    def test_plan_change_keeps_month_ends(self):
+        # anchored on 31 January: January billed monthly (31 Jan - 27 Feb), then quarterly from
+        # 28 February; the quarters still start on the 31st: 28 Feb - 30 May, 31 May - 30 Aug
+        order = self._subscription(self.monthly, date(2027, 1, 31))
+        self._bill(date(2027, 1, 31))
+        order.icasa_plan_id = self._plan("Quarterly", interval_number=3)
+        self._bill(date(2027, 5, 31))
+        self.assertEqual(
+            self._ledger(order),
+            [
+                (date(2027, 1, 31), date(2027, 2, 27), "invoice"),
+                (date(2027, 2, 28), date(2027, 5, 30), "invoice"),
+                (date(2027, 5, 31), date(2027, 8, 30), "invoice"),
+            ],
+        )
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 8, 31))

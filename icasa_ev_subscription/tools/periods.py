@@ -28,14 +28,22 @@ class PeriodError(ValueError):
 
 @dataclass(frozen=True)
 class Recurrence:
+    """``interval`` weeks, months or years. ``anchor_day`` (months and years
+    only) is the day of the month boundaries fall on, clipped to the month's
+    last day: a grid restarted on 28 February for a subscription anchored on
+    the 31st keeps starting its periods on the 31st (or the month's end)."""
+
     interval: int
     unit: str
+    anchor_day: int | None = None
 
     def __post_init__(self):
         if self.unit not in UNITS:
             raise PeriodError(f"unknown recurrence unit {self.unit!r}")
         if not isinstance(self.interval, int) or self.interval <= 0:
             raise PeriodError(f"the recurrence interval must be a positive whole number, not {self.interval!r}")
+        if self.anchor_day is not None and not 1 <= self.anchor_day <= 31:
+            raise PeriodError(f"the anchor day must be a day of the month, not {self.anchor_day!r}")
 
     def step(self, k):
         """The offset of boundary ``k`` from the anchor."""
@@ -43,8 +51,8 @@ class Recurrence:
         if self.unit == "week":
             return relativedelta(weeks=n)
         if self.unit == "month":
-            return relativedelta(months=n)
-        return relativedelta(years=n)
+            return relativedelta(months=n, day=self.anchor_day)
+        return relativedelta(years=n, day=self.anchor_day)
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,17 @@ def calendar_anchor(start, recurrence):
             month = ((start.month - 1) // n) * n + 1
         return date(start.year, month, 1)
     return date(start.year, 1, 1)
+
+
+def restart_anchor_day(start, restart, unit):
+    """The anchor day that keeps a grid restarted on ``restart`` (a plan
+    change) in step with the anniversary ``start``: ``start.day`` when
+    ``restart`` is that day clipped to a shorter month, else None."""
+    if unit == "week" or restart.day >= start.day:
+        return None
+    next_month = date(restart.year + restart.month // 12, restart.month % 12 + 1, 1)
+    last_day = (next_month - timedelta(days=1)).day
+    return start.day if restart.day == last_day else None
 
 
 def grid_anchor(start, recurrence, alignment):

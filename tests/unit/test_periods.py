@@ -15,6 +15,7 @@ from icasa_ev_subscription.tools.periods import (
     iter_periods,
     period_containing,
     periods_due,
+    restart_anchor_day,
 )
 
 MONTHLY = Recurrence(1, "month")
@@ -125,3 +126,36 @@ def test_month_ends_do_not_drift(n, start):
         # each boundary is the anchor day, or the month's last day when the month is shorter
         assert p.start == boundary(start, rec, k)
         assert p.start.day == start.day or (p.start + timedelta(days=1)).day == 1
+
+
+def test_restarted_grid_keeps_the_month_end():
+    # anchored on 31 January, billed monthly until 27 February, then quarterly from 28 February
+    start = date(2027, 1, 31)
+    restart = date(2027, 2, 28)
+    day = restart_anchor_day(start, restart, "month")
+    assert day == 31
+    starts = [p.start for p in iter_periods(restart, Recurrence(3, "month", day), "anniversary", end=date(2028, 2, 29))]
+    assert starts == [date(2027, 2, 28), date(2027, 5, 31), date(2027, 8, 31), date(2027, 11, 30), date(2028, 2, 29)]
+    # a restart on the anchor day itself, or mid-month, needs nothing
+    assert restart_anchor_day(start, date(2027, 3, 31), "month") is None
+    assert restart_anchor_day(date(2027, 1, 15), date(2027, 2, 15), "month") is None
+    assert restart_anchor_day(start, date(2027, 2, 14), "month") is None
+    assert restart_anchor_day(start, restart, "week") is None
+    with pytest.raises(PeriodError):
+        Recurrence(1, "month", 32)
+
+
+@settings(max_examples=300, deadline=None)
+@given(starts, st.integers(1, 12), st.integers(1, 12), st.integers(0, 40), st.sampled_from(["month", "year"]))
+def test_plan_change_keeps_month_ends(start, n, n2, j, unit2):
+    # billed on an anniversary grid of n months up to boundary j, then a plan of n2 months or years
+    old = Recurrence(n, "month")
+    restart = boundary(start, old, j)
+    new = Recurrence(n2, unit2, restart_anchor_day(start, restart, unit2))
+    periods = list(iter_periods(restart, new, "anniversary", end=restart + timedelta(days=3652)))
+    assert periods[0].start == restart
+    for a, b in itertools.pairwise(periods):
+        assert b.start == a.end + timedelta(days=1)
+    for p in periods:
+        # each start is the anniversary day, or the month's last day when the month is shorter
+        assert p.start.day == start.day or (p.start.day < start.day and (p.start + timedelta(days=1)).day == 1)
