@@ -22,7 +22,9 @@ class IcasaInstalledAsset(models.Model):
     )
     sim_iccid = fields.Char(string="SIM ICCID", tracking=True)
     order_id = fields.Many2one("sale.order", string="Sale Order", index=True, check_company=True)
-    milestone_id = fields.Many2one("icasa.milestone", string="Installation Milestone", index="btree_not_null")
+    milestone_id = fields.Many2one(
+        "icasa.milestone", string="Installation Milestone", index="btree_not_null", check_company=True
+    )
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     install_date = fields.Date(default=fields.Date.context_today, tracking=True)
     active = fields.Boolean(default=True)

@@ -14,6 +14,8 @@ _logger = logging.getLogger(__name__)
 
 STATES = [("planned", "Planned"), ("reached", "Reached"), ("invoiced", "Invoiced"), ("cancelled", "Cancelled")]
 MONEY_GROUPS = "sales_team.group_sale_salesman,account.group_account_invoice"
+# what a field technician may change on a milestone; reaching it goes through _icasa_reach
+FIELD_TEAM_FIELDS = frozenset({"notes", "scheduled_date"})
 CRON_BATCH = 30
 
 
@@ -64,6 +66,13 @@ class IcasaMilestone(models.Model):
     invoice_ids = fields.One2many("account.move", "icasa_milestone_id", string="Invoices", groups=MONEY_GROUPS)
     invoice_count = fields.Integer(compute="_compute_invoice_count", groups=MONEY_GROUPS)
     asset_ids = fields.One2many("icasa.installed.asset", "milestone_id", string="Installed Assets")
+    can_edit_billing = fields.Boolean(
+        compute="_compute_can_edit_billing", help="Whether the current user may change the milestone's billing."
+    )
+
+    @api.depends_context("uid")
+    def _compute_can_edit_billing(self):
+        self.can_edit_billing = self.env.su or self.env.user.has_group("sales_team.group_sale_salesman")
 
     @api.depends("site_partner_id")
     def _compute_site_address(self):
@@ -141,6 +150,17 @@ class IcasaMilestone(models.Model):
                 )
 
     def write(self, vals):
+        if not self.env.su and not self.env.user.has_group("sales_team.group_sale_salesman"):
+            refused = set(vals) - FIELD_TEAM_FIELDS
+            if refused:
+                raise AccessError(
+                    self.env._(
+                        "You can only change the notes and the scheduled date of milestones %(milestones)s "
+                        "(not %(fields)s): use Mark Reached to complete one, and ask the sales team for the rest.",
+                        milestones=", ".join(self.mapped("display_name")),
+                        fields=", ".join(sorted(self._fields[f].string for f in refused if f in self._fields)),
+                    )
+                )
         money_fields = {"share", "state", "sequence"}
         res = super().write(vals)
         if money_fields & set(vals):
@@ -151,8 +171,25 @@ class IcasaMilestone(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         milestones = super().create(vals_list)
+        milestones.sudo().order_id._icasa_check_no_outside_invoices()
         milestones.sudo().order_id._icasa_check_milestone_amounts()
         return milestones
+
+    def _icasa_post_field_message(self, body, attachment_ids=None):
+        """Post the field team's message (notes, photos) as the current user.
+
+        Field technicians often have no e-mail address, and Odoo refuses to post a
+        message without a sender address. The message keeps the technician as its
+        author and is sent from the company's address (or its catch-all) instead.
+        """
+        self.ensure_one()
+        author = self.env.user.partner_id
+        email_from = author.email_formatted or self.company_id.email_formatted
+        values = {"body": body, "attachment_ids": attachment_ids or [], "author_id": author.id}
+        if email_from:
+            return self.message_post(email_from=email_from, **values)
+        # no address at all: log it like Odoo does for superuser messages, still authored by the user
+        return self.sudo().message_post(**values)
 
     def _icasa_state_label(self):
         self.ensure_one()
@@ -242,10 +279,12 @@ class IcasaMilestone(models.Model):
     def _icasa_reach(self, notes=False):
         """Mark the milestones reached, invoice them at once, then call :meth:`_on_reached`."""
         self._icasa_check_can_reach()
+        self.check_access("write")
         vals = {"state": "reached", "reached_by_id": self.env.user.id, "reached_date": fields.Datetime.now()}
         if notes:
             vals["notes"] = notes
-        self.write(vals)
+        # a technician may reach the milestones they can write, but not set their state by hand
+        self.sudo().write(vals)
         # Technicians may not read invoices: the billing itself runs as superuser.
         self.sudo()._icasa_invoice()
         self.sudo()._on_reached()

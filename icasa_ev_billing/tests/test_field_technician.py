@@ -150,3 +150,127 @@ class TestFieldTechnician(IcasaMilestoneCommon):
         wizard.save().action_confirm()
         self.assertEqual(self.installation_ms.state, "invoiced")
         self.assertEqual(self.installation_ms.asset_ids.asset_type_id, self.asset_type)
+
+    def test_technician_without_email_marks_reached_with_photo(self):
+        """Technicians often have no e-mail: notes and photos are posted with the company's address."""
+        self.env.company.email = "office@icasa.example.com"
+        technician = self.env["res.users"].create(
+            {
+                "name": "Nina No-Mail",
+                "login": "nina.nomail",
+                "company_id": self.env.company.id,
+                "company_ids": [Command.set(self.env.company.ids)],
+                "groups_id": [Command.set(self.env.ref("icasa_ev_billing.group_field_technician").ids)],
+            }
+        )
+        self.assertFalse(technician.email)
+        self.installation_ms.user_id = technician
+        photo = (
+            self.env["ir.attachment"]
+            .with_user(technician)
+            .create({"name": "meter.jpg", "datas": base64.b64encode(b"\xff\xd8\xff jpeg")})
+        )
+        self.env["icasa.milestone.reach.wizard"].with_user(technician).create(
+            {
+                "milestone_ids": [Command.set(self.installation_ms.ids)],
+                "notes": "<p>Meter cabinet replaced.</p>",
+                "attachment_ids": [Command.set(photo.ids)],
+            }
+        ).action_confirm()
+        milestone = self.installation_ms
+        self.assertEqual(milestone.state, "invoiced")
+        self.assertEqual(milestone.reached_by_id, technician)
+        self.assertEqual(milestone.invoice_ids.amount_total, 1052.70)
+        message = milestone.message_ids.filtered(lambda m: photo in m.attachment_ids)
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.author_id, technician.partner_id)
+        self.assertIn("office@icasa.example.com", message.email_from)
+
+    def test_technician_without_email_in_a_company_without_email(self):
+        """Neither the technician nor the company has an address: reaching still works."""
+        self.env.company.email = False
+        technician = self.env["res.users"].create(
+            {
+                "name": "Otto No-Mail",
+                "login": "otto.nomail",
+                "company_id": self.env.company.id,
+                "company_ids": [Command.set(self.env.company.ids)],
+                "groups_id": [Command.set(self.env.ref("icasa_ev_billing.group_field_technician").ids)],
+            }
+        )
+        self.installation_ms.user_id = technician
+        photo = (
+            self.env["ir.attachment"]
+            .with_user(technician)
+            .create({"name": "plate.jpg", "datas": base64.b64encode(b"\xff\xd8\xff jpeg")})
+        )
+        self.env["icasa.milestone.reach.wizard"].with_user(technician).create(
+            {"milestone_ids": [Command.set(self.installation_ms.ids)], "attachment_ids": [Command.set(photo.ids)]}
+        ).action_confirm()
+        self.assertEqual(self.installation_ms.state, "invoiced")
+        message = self.installation_ms.message_ids.filtered(lambda m: photo in m.attachment_ids)
+        self.assertEqual(message.author_id, technician.partner_id)
+
+    def test_no_price_field_readable(self):
+        """Field level: order line prices, milestone amounts and invoices are out of a technician's reach."""
+        milestone = self.installation_ms.with_user(self.technician)
+        for fname in ("amount", "amount_invoiced", "invoice_count", "invoice_ids"):
+            with self.assertRaises(AccessError, msg=fname):
+                milestone.read([fname])
+        self.assertNotIn("amount", milestone.fields_get())
+        self.assertNotIn("invoice_ids", milestone.fields_get())
+        lines = self.order.order_line.with_user(self.technician)
+        for fname in ("price_unit", "price_subtotal", "price_total", "untaxed_amount_to_invoice"):
+            with self.assertRaises(AccessError, msg=fname):
+                lines.read([fname])
+        with self.assertRaises(AccessError):
+            self.env["sale.order.line"].with_user(self.technician).search([])
+        with self.assertRaises(AccessError):
+            self.env["account.move"].with_user(self.technician).search([("icasa_milestone_id", "!=", False)])
+        # what the technician does read: the milestone's customer, site and order reference
+        self.assertRecordValues(
+            milestone,
+            [{"partner_id": self.customer.id, "order_name": self.order.name, "site_partner_id": self.site.id}],
+        )
+
+    def test_views_work_for_a_technician(self):
+        """get_views and the kanban/list/form reads of the field app work with the technician's rights."""
+        milestones = self.env["icasa.milestone"].with_user(self.technician)
+        result = milestones.get_views([(False, "kanban"), (False, "list"), (False, "form"), (False, "search")])
+        fields = result["models"]["icasa.milestone"]["fields"]
+        for fname in ("amount", "amount_invoiced", "invoice_count", "invoice_ids"):
+            self.assertNotIn(fname, fields)
+            for view in result["views"].values():
+                self.assertNotIn(f'name="{fname}"', view["arch"])
+        self.assertNotIn("action_view_invoices", result["views"]["form"]["arch"])
+        self.assertNotIn("sale.order.line", result["models"])
+        self.assertNotIn("account.move", result["models"])
+        spec = {
+            "name": {},
+            "scheduled_date": {},
+            "partner_id": {"fields": {"display_name": {}}},
+            "site_address": {},
+            "order_id": {"fields": {"display_name": {}}},
+            "user_id": {"fields": {"display_name": {}}},
+            "state": {},
+        }
+        data = milestones.web_search_read([], spec)
+        self.assertEqual(data["length"], 1)
+        self.assertEqual(data["records"][0]["order_id"]["display_name"], self.order.name)
+        self.assertEqual(data["records"][0]["site_address"], "Lindelaan 4, 2011 AB, Haarlem")
+        self.env["icasa.installed.asset"].with_user(self.technician).get_views([(False, "list"), (False, "form")])
+        self.env["icasa.milestone.reach.wizard"].with_user(self.technician).get_views([(False, "form")])
+
+    def test_technician_changes_only_notes_and_date(self):
+        milestone = self.installation_ms.with_user(self.technician)
+        milestone.write({"notes": "<p>Customer asks for a morning visit.</p>", "scheduled_date": "2025-06-03"})
+        self.assertEqual(str(self.installation_ms.scheduled_date), "2025-06-03")
+        self.assertFalse(milestone.can_edit_billing)
+        self.assertTrue(self.installation_ms.can_edit_billing)
+        for vals in ({"share": 80.0}, {"state": "invoiced"}, {"name": "Free"}, {"order_id": self.other_order.id}):
+            with self.assertRaisesRegex(AccessError, "You can only change the notes and the scheduled date"):
+                milestone.write(vals)
+        with self.assertRaises(AccessError):
+            milestone.action_cancel()
+        self.assertEqual(self.installation_ms.state, "planned")
+        self.assertEqual(self.installation_ms.share, 50.0)

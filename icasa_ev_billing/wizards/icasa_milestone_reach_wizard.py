@@ -37,8 +37,8 @@ class IcasaMilestoneReachWizard(models.TransientModel):
                 attachments = self.attachment_ids
                 if milestone != first:
                     attachments = attachments.copy({"res_id": milestone.id})
-                milestone.message_post(
-                    body=self.env._("Photos and documents from the field."), attachment_ids=attachments.ids
+                milestone._icasa_post_field_message(
+                    self.env._("Photos and documents from the field."), attachment_ids=attachments.ids
                 )
         return {"type": "ir.actions.act_window_close"}
 
