@@ -73,6 +73,35 @@ class AccountMove(models.Model):
             return False
         return self.currency_id.is_zero(self.amount_untaxed - sum(refunds.mapped("amount_untaxed")))
 
+    def copy_data(self, default=None):
+        """Link the replacement draft of "Reverse and create a new draft" to the milestone.
+
+        Odoo's reversal wizard credits the invoice in full, then copies it with
+        ``include_business_fields`` (the way the copy keeps its order lines). The
+        copy bills the milestone again: it belongs to the milestone, which is thus
+        invoiced again. Credit notes and debit notes stay unlinked.
+        """
+        vals_list = super().copy_data(default)
+        if not self.env.context.get("include_business_fields"):
+            return vals_list
+        for move, vals in zip(self, vals_list, strict=True):
+            if (
+                move.icasa_milestone_id
+                and vals.get("move_type", move.move_type) == "out_invoice"
+                and not vals.get("reversed_entry_id")
+                and not vals.get("debit_origin_id")
+                and move._icasa_is_fully_reversed()
+            ):
+                vals["icasa_milestone_id"] = move.icasa_milestone_id.id
+        return vals_list
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        moves = super().create(vals_list)
+        # the replacement draft of a reversal makes its reached milestone invoiced again
+        moves.filtered(lambda m: m.move_type == "out_invoice")._icasa_milestones()._icasa_sync_invoice_state()
+        return moves
+
     def _post(self, soft=True):
         invoices = self.filtered(lambda m: m.move_type == "out_invoice" and m.icasa_milestone_id)
         invoices.sudo().icasa_milestone_id.order_id._icasa_check_not_overbilled()

@@ -240,6 +240,28 @@ class SaleOrder(models.Model):
                         )
                     )
 
+    def _icasa_check_no_outside_invoices(self):
+        """Refuse milestones on an order already invoiced by Odoo's Create Invoice (down payments included):
+        the milestones would bill its total a second time."""
+        for order in self.filtered(lambda o: o.state == "sale"):
+            outside = order.sudo().invoice_ids.filtered(
+                lambda m: (
+                    m.move_type == "out_invoice"
+                    and m.state != "cancel"
+                    and not m.icasa_milestone_id
+                    and not m._icasa_is_fully_reversed()
+                )
+            )
+            if outside:
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s is already invoiced outside milestones (%(invoices)s): milestones would "
+                        "bill it a second time. Cancel or fully credit these invoices before adding milestones.",
+                        order=order.name,
+                        invoices=", ".join(outside.mapped("display_name")),
+                    )
+                )
+
     def _icasa_check_not_overbilled(self):
         """Refuse milestone invoices that bill an order for more than its untaxed total."""
         for order in self:

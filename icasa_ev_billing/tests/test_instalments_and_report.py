@@ -86,6 +86,27 @@ class TestInstalments(IcasaMilestoneCommon):
         self.assertEqual(order.amount_to_invoice, 0.0)
         self.assertEqual(order.invoice_status, "invoiced")
 
+    @freeze_time("2025-01-10")
+    def test_three_equal_thirds_per_order_line(self):
+        """100.00 (two lines of 50.00) in three monthly thirds: 33.33, 33.34, 33.33, each line exact."""
+        order = self._order(plan=False, lines=[(self.activation, 1, 50.0, 0.0), (self.inspection, 1, 50.0, 0.0)])
+        self.assertEqual(self._split(order, 3, "month", date(2025, 1, 10)), 100.00)
+        # cumulative rounding: round(33.333) = 33.33, round(66.667) = 66.67, 100.00
+        self.assertEqual(order.icasa_milestone_ids.mapped("share"), [33.33, 33.34, 33.33])
+        order.action_confirm()
+        with freeze_time("2025-03-10"):
+            self.env["icasa.milestone"]._cron_invoice_due_milestones()
+        invoices = order.invoice_ids.sorted("id")
+        self.assertEqual(invoices.mapped("amount_untaxed"), [33.33, 33.34, 33.33])
+        # per line, largest remainder: 16.67 + 16.67 + 16.66 and 16.66 + 16.67 + 16.67
+        self.assertEqual(
+            [inv.invoice_line_ids.mapped("price_subtotal") for inv in invoices],
+            [[16.67, 16.66], [16.67, 16.67], [16.66, 16.67]],
+        )
+        # taxes: 7.00 (3.50 + 3.50), 7.00, 7.00: the order's 21.00 exactly
+        self.assertEqual(invoices.mapped("amount_tax"), [7.00, 7.00, 7.00])
+        self.assertEqual(round(sum(invoices.mapped("amount_total")), 2), 121.00)
+
     def test_nothing_left_to_split(self):
         plan = self.env["icasa.milestone.plan"].create(
             {
@@ -125,3 +146,13 @@ class TestMilestoneInvoiceReport(IcasaMilestoneCommon):
         self.assertIn(f"of order <span>{order.name}</span>", html)
         self.assertIn("Duizendtweeënvijftig", html)
         self.assertIn("To come", html)
+        self.assertIn("<span>Installation</span>", html)
+        self.assertIn("(<span>50%</span>)", html)
+        # the schedule in Dutch number format: 522,00 / 870,00 invoiced, 348,00 to come; 1.392,00 so far
+        for amount in ("522,00", "870,00", "348,00", "1.392,00", "1.052,70"):
+            self.assertIn(amount, html)
+        self.assertNotIn("1,392.00", html)
+        # the PDF action goes through the same template (in tests Odoo returns its HTML, without wkhtmltopdf)
+        content, _format = self.env["ir.actions.report"]._render_qweb_pdf("account.report_invoice", invoice.ids)
+        self.assertIn("Duizendtweeënvijftig", content.decode())
+        self.assertIn("1.392,00", content.decode())

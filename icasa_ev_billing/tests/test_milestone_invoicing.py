@@ -111,6 +111,59 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
             wizard.create_invoices()
         self.assertEqual(len(order.invoice_ids), 1)
 
+    def test_create_invoice_wizard_refused_in_every_mode(self):
+        """Odoo's Create Invoice: regular, down payment in percent or fixed, with a reached milestone too."""
+        order = self._order()
+        order.action_confirm()
+        order.icasa_milestone_ids[0].invoice_ids.unlink()  # the milestone is reached, its invoice to redo
+        self.assertEqual(order.invoice_status, "to invoice")
+        modes = [
+            {"advance_payment_method": "delivered"},
+            {"advance_payment_method": "delivered", "deduct_down_payments": True},
+            {"advance_payment_method": "percentage", "amount": 30},
+            {"advance_payment_method": "fixed", "fixed_amount": 631.62},
+        ]
+        for vals in modes:
+            wizard = (
+                self.env["sale.advance.payment.inv"]
+                .with_context(active_model="sale.order", active_ids=order.ids)
+                .create(vals)
+            )
+            with self.assertRaisesRegex(UserError, f"{order.name} are billed by milestones"):
+                wizard.create_invoices()
+            with self.assertRaisesRegex(UserError, "billed by milestones"):
+                wizard._create_invoices(order)
+        self.assertFalse(order.invoice_ids)
+        self.assertFalse(order.order_line.filtered("is_downpayment"))
+        order.icasa_milestone_ids[0].action_invoice()
+        self.assertEqual(order.invoice_ids.amount_total, 631.62)
+
+    def test_milestones_refused_after_a_down_payment(self):
+        """A down payment made before the order got milestones would be billed twice: refused."""
+        order = self._order(plan=False)
+        order.action_confirm()
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(active_model="sale.order", active_ids=order.ids)
+            .create({"advance_payment_method": "percentage", "amount": 30})
+        )
+        wizard.create_invoices()
+        down_payment = order.invoice_ids
+        self.assertEqual(down_payment.amount_total, 631.62)  # 30% of 2,105.40
+        with self.assertRaisesRegex(UserError, "already invoiced outside milestones"), self.env.cr.savepoint():
+            order.write({"icasa_milestone_ids": [Command.create({"name": "All", "share": 100.0})]})
+        self.assertFalse(order.icasa_milestone_ids)
+        self.assertFalse(order.icasa_milestone_billing)
+        down_payment.button_cancel()
+        order.write(
+            {
+                "icasa_share_type": "fixed",
+                "icasa_milestone_ids": [Command.create({"name": "All", "share": 1740.0, "trigger": "completion"})],
+            }
+        )
+        invoice = self._reach(order.icasa_milestone_ids)
+        self.assertEqual(self._amounts(invoice), (1740.00, 365.40, 2105.40))
+
     def test_order_without_plan_invoices_normally(self):
         order = self._order(plan=False)
         order.action_confirm()
@@ -153,6 +206,45 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
         self.assertEqual(self._amounts(again), (870.00, 182.70, 1052.70))
         with self.assertRaisesRegex(UserError, "is invoiced: only a reached milestone can be invoiced"):
             milestone.action_invoice()
+
+    def test_reverse_and_create_new_draft_rebills_the_milestone(self):
+        """The reversal wizard's "Reverse and Create Invoice": the new draft bills the milestone again."""
+        order = self._order()
+        order.action_confirm()
+        milestone = order.icasa_milestone_ids[1]
+        invoice = self._reach(milestone)
+        invoice.action_post()
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "wrong address"})
+        )
+        action = wizard.modify_moves()
+        draft = self.env["account.move"].browse(action["res_id"])
+        refund = invoice.reversal_move_ids
+        self.assertEqual((refund.move_type, refund.state, refund.amount_total), ("out_refund", "posted", 1052.70))
+        self.assertEqual((draft.move_type, draft.state), ("out_invoice", "draft"))
+        self.assertEqual(self._amounts(draft), (870.00, 182.70, 1052.70))
+        self.assertEqual(draft.icasa_milestone_id, milestone)
+        self.assertFalse(refund.icasa_milestone_id)
+        self.assertEqual(milestone.state, "invoiced")
+        self.assertEqual(milestone.amount_invoiced, 870.00)
+        self.assertEqual(order.invoice_status, "no")
+        with self.assertRaisesRegex(UserError, "is invoiced: only a reached milestone can be invoiced"):
+            milestone.action_invoice()
+        # 522.00 + 870.00 (1,740.00 - 870.00 credited + 870.00 again)
+        self.assertEqual(order.icasa_amount_milestone_invoiced, 1392.00)
+        self.assertEqual(order.icasa_amount_milestone_remaining, 348.00)
+        draft.action_post()
+        last = self._reach(order.icasa_milestone_ids[2])
+        self.assertEqual(self._amounts(last), (348.00, 73.08, 421.08))
+        for line, expected in zip(order.order_line, [1080.00, 450.00, 90.00, 120.00], strict=True):
+            self.assertEqual(line._icasa_invoiced_amount(), expected)
+        self.assertEqual(order.invoice_status, "invoiced")
+        # deleting the replacement draft would reopen the milestone; cancelling it does too
+        draft.button_draft()
+        draft.button_cancel()
+        self.assertEqual(milestone.state, "reached")
 
     def test_partial_credit_note_keeps_milestone_invoiced(self):
         """A partial credit note is a concession: the milestone stays invoiced and is not billed again."""
@@ -279,6 +371,57 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
         self._reach(order.icasa_milestone_ids[2])
         self.assertEqual(sum(order.invoice_ids.mapped("amount_untaxed")), 2200.00)
         self.assertEqual(sum(order.invoice_ids.mapped("amount_total")), 2662.00)
+
+    def test_line_discount_and_fixed_amount_discount_wizards(self):
+        """Odoo's discount wizard, "on all lines" (5%) then "fixed amount" (121.00 taxed = 100.00 untaxed)."""
+        order = self._order(lines=[(self.wallbox, 2, 1000.0, 0.0), (self.installation, 1, 500.0, 0.0)])
+        self.env["sale.order.discount"].create(
+            {"sale_order_id": order.id, "discount_type": "sol_discount", "discount_percentage": 0.05}
+        ).action_apply_discount()
+        self.assertEqual(order.order_line.mapped("discount"), [5.0, 5.0])
+        # 1,900.00 + 475.00 = 2,375.00 untaxed, 2,873.75 taxed: 121.00 taxed off is 100.00 untaxed
+        self.env["sale.order.discount"].create(
+            {"sale_order_id": order.id, "discount_type": "amount", "discount_amount": 121.0}
+        ).action_apply_discount()
+        self.assertEqual(order.order_line[2].price_subtotal, -100.00)
+        self.assertEqual((order.amount_untaxed, order.amount_total), (2275.00, 2752.75))
+        order.action_confirm()
+        first = order.icasa_milestone_ids[0].invoice_ids
+        # 30%: 570.00 + 142.50 - 30.00 = 682.50; tax 119.70 + 29.93 - 6.30 = 143.33
+        self.assertEqual(first.invoice_line_ids.mapped("price_subtotal"), [570.00, 142.50, -30.00])
+        self.assertEqual(first.invoice_line_ids.mapped("discount"), [0.0, 0.0, 0.0])
+        self.assertEqual(self._amounts(first), (682.50, 143.33, 825.83))
+        # 50%: 950.00 + 237.50 - 50.00 = 1,137.50; tax 199.50 + 49.88 - 10.50 = 238.88
+        second = self._reach(order.icasa_milestone_ids[1])
+        self.assertEqual(second.invoice_line_ids.mapped("price_subtotal"), [950.00, 237.50, -50.00])
+        self.assertEqual(self._amounts(second), (1137.50, 238.88, 1376.38))
+        # 20%: 380.00 + 95.00 - 20.00 = 455.00; the order's tax is 477.75: 477.75 - 143.33 - 238.88 = 95.54
+        third = self._reach(order.icasa_milestone_ids[2])
+        self.assertEqual(third.invoice_line_ids.mapped("price_subtotal"), [380.00, 95.00, -20.00])
+        self.assertEqual(self._amounts(third), (455.00, 95.54, 550.54))
+        for line, expected in zip(order.order_line, [1900.00, 475.00, -100.00], strict=True):
+            self.assertEqual(line._icasa_invoiced_amount(), expected)
+        self.assertEqual(round(sum(order.invoice_ids.mapped("amount_total")), 2), 2752.75)
+
+    def test_discount_wizard_after_partial_invoicing(self):
+        """An order-level discount added after the first invoice flows into the open milestones."""
+        order = self._order()
+        order.action_confirm()  # 522.00 invoiced
+        self.env["sale.order.discount"].create(
+            {"sale_order_id": order.id, "discount_type": "so_discount", "discount_percentage": 0.1}
+        ).action_apply_discount()
+        # 10% of 1,740.00: a -174.00 line; 1,566.00 in all, 1,044.00 left for 870.00 : 348.00 targets
+        self.assertEqual(order.amount_untaxed, 1566.00)
+        # the -174.00 gap is spread over the open milestones pro rata 870 : 348: -124.29 and -49.71
+        self.assertEqual(order.icasa_milestone_ids.mapped("amount"), [522.00, 745.71, 298.29])
+        self._reach(order.icasa_milestone_ids[1])
+        self._reach(order.icasa_milestone_ids[2])
+        self.assertEqual(round(sum(order.invoice_ids.mapped("amount_untaxed")), 2), 1566.00)
+        discount_line = order.order_line.filtered(lambda sol: sol.price_subtotal < 0)
+        self.assertEqual(discount_line._icasa_invoiced_amount(), -174.00)
+        # 1,566.00 + 21% = 1,894.86
+        self.assertEqual(order.amount_total, 1894.86)
+        self.assertEqual(round(sum(order.invoice_ids.mapped("amount_total")), 2), 1894.86)
 
     def test_fixed_amount_plan(self):
         plan = self.env["icasa.milestone.plan"].create(
