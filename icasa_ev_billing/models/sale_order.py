@@ -83,7 +83,8 @@ class SaleOrder(models.Model):
             scheduled = from_minor(sum(m._icasa_billed_minor() for m in invoiced), digits)
             order.icasa_amount_milestone_invoiced = billed
             order.icasa_amount_milestone_remaining = order.currency_id.round(order.amount_untaxed - scheduled)
-            order.icasa_milestone_progress = 100.0 * billed / order.amount_untaxed if order.amount_untaxed else 0.0
+            untaxed = order.amount_untaxed
+            order.icasa_milestone_progress = 0.0 if order.currency_id.is_zero(untaxed) else 100.0 * billed / untaxed
 
     @api.depends("icasa_milestone_ids.state")
     def _compute_invoice_status(self):
@@ -401,7 +402,7 @@ class SaleOrder(models.Model):
         for subtotal in totals.get("subtotals", []):
             for group in subtotal["tax_groups"]:
                 delta = self.currency_id.round(target[group["id"]] - group["tax_amount_currency"])
-                if not self.currency_id.is_zero(delta) and abs(delta) <= tolerance + 1e-9:
+                if not self.currency_id.is_zero(delta) and self.currency_id.compare_amounts(abs(delta), tolerance) <= 0:
                     group["tax_amount_currency"] = self.currency_id.round(target[group["id"]])
                     changed = True
         if changed:

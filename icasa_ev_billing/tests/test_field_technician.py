@@ -1,7 +1,7 @@
 import base64
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
 from .common import IcasaMilestoneCommon
@@ -274,3 +274,27 @@ class TestFieldTechnician(IcasaMilestoneCommon):
             milestone.action_cancel()
         self.assertEqual(self.installation_ms.state, "planned")
         self.assertEqual(self.installation_ms.share, 50.0)
+
+    def test_duplicate_serial_refused_before_anything_is_written(self):
+        self.env["icasa.installed.asset"].create(
+            {
+                "serial_number": "WB-0001",
+                "asset_type_id": self.asset_type.id,
+                "partner_id": self.customer.id,
+                "company_id": self.env.company.id,
+            }
+        )
+        wizard = (
+            self.env["icasa.milestone.reach.wizard"]
+            .with_user(self.technician)
+            .create(
+                {
+                    "milestone_ids": [Command.set(self.installation_ms.ids)],
+                    "asset_line_ids": [Command.create({"product_id": self.wallbox.id, "serial_number": "WB-0001"})],
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "Serial number WB-0001 of a Wallbox AC is already recorded"):
+            wizard.action_confirm()
+        self.assertEqual(self.installation_ms.state, "planned")
+        self.assertFalse(self.installation_ms.invoice_ids)

@@ -73,6 +73,10 @@ class TestMilestoneRefusals(IcasaMilestoneCommon):
             order.icasa_milestone_ids[0].unlink()
         with self.assertRaisesRegex(UserError, "is invoiced: issue a full credit note before cancelling it"):
             order.icasa_milestone_ids[0].action_cancel()
+        order.icasa_milestone_ids[0].invoice_ids.unlink()  # the milestone is reached again
+        self.assertEqual(order.icasa_milestone_ids[0].state, "reached")
+        with self.assertRaisesRegex(UserError, "Milestone Order of S\\d+ is reached and cannot be deleted"):
+            order.icasa_milestone_ids[0].unlink()
         self.assertEqual(len(order.icasa_milestone_ids), 3)
 
     def test_currency_mismatch_refused(self):

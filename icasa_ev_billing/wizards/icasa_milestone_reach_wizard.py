@@ -26,6 +26,7 @@ class IcasaMilestoneReachWizard(models.TransientModel):
         if self.asset_line_ids and len(milestones.order_id) != 1:
             raise UserError(self.env._("Record installed assets on the milestones of one order at a time."))
         order = milestones.order_id[:1]
+        self.asset_line_ids._check_serial_numbers(order.sudo().company_id)
         asset_vals = [line._prepare_asset_values(order, milestones[:1]) for line in self.asset_line_ids]
         milestones._icasa_reach(notes=self.notes)
         if asset_vals:
@@ -60,6 +61,32 @@ class IcasaMilestoneReachAsset(models.TransientModel):
     def _compute_asset_type_id(self):
         for line in self:
             line.asset_type_id = line.product_id.icasa_asset_type_id or line.asset_type_id
+
+    def _check_serial_numbers(self, company):
+        """Refuse a serial number already recorded (or entered twice) before anything is written."""
+        seen = set()
+        Asset = self.env["icasa.installed.asset"].sudo()
+        for line in self:
+            key = (line.asset_type_id, line.serial_number)
+            existing = Asset.with_context(active_test=False).search(
+                [
+                    ("company_id", "=", company.id),
+                    ("asset_type_id", "=", line.asset_type_id.id),
+                    ("serial_number", "=", line.serial_number),
+                ],
+                limit=1,
+            )
+            if key in seen or existing:
+                raise UserError(
+                    self.env._(
+                        "Serial number %(serial)s of a %(type)s is already recorded%(where)s. Check the serial "
+                        "number on the equipment and correct it.",
+                        serial=line.serial_number,
+                        type=line.asset_type_id.name,
+                        where=self.env._(" (%(asset)s)", asset=existing.display_name) if existing else "",
+                    )
+                )
+            seen.add(key)
 
     def _prepare_asset_values(self, order, milestone):
         self.ensure_one()
