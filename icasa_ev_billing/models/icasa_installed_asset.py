@@ -1,4 +1,8 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+# what ties an asset to a customer's billing: only the sales team changes it
+BILLING_LINKS = frozenset({"partner_id", "order_id", "milestone_id", "company_id"})
 
 
 class IcasaInstalledAsset(models.Model):
@@ -37,6 +41,37 @@ class IcasaInstalledAsset(models.Model):
             "An installed asset with this serial number and type already exists in this company.",
         ),
     ]
+
+    @api.constrains("milestone_id", "order_id", "partner_id")
+    def _check_milestone_order(self):
+        for asset in self.sudo().filtered("milestone_id"):
+            order = asset.milestone_id.order_id
+            if asset.order_id != order or asset.partner_id != order.partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Installed asset %(asset)s belongs to milestone %(milestone)s of order %(order)s: its order "
+                        "and customer must be that order's (%(customer)s).",
+                        asset=asset.display_name,
+                        milestone=asset.milestone_id.name,
+                        order=order.name,
+                        customer=order.partner_id.display_name,
+                    )
+                )
+
+    def write(self, vals):
+        if (
+            BILLING_LINKS & set(vals)
+            and not self.env.su
+            and not self.env.user.has_group("sales_team.group_sale_salesman")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only the sales team can change the customer, order or milestone of installed asset(s) "
+                    "%(assets)s: ask them to correct it.",
+                    assets=", ".join(self.mapped("display_name")),
+                )
+            )
+        return super().write(vals)
 
     @api.depends("serial_number", "product_id")
     def _compute_name(self):

@@ -1,7 +1,7 @@
 import base64
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import IcasaMilestoneCommon
@@ -298,3 +298,27 @@ class TestFieldTechnician(IcasaMilestoneCommon):
             wizard.action_confirm()
         self.assertEqual(self.installation_ms.state, "planned")
         self.assertFalse(self.installation_ms.invoice_ids)
+
+    def test_technician_cannot_move_an_asset_to_another_customer(self):
+        self._reach(self.installation_ms)
+        asset = self.env["icasa.installed.asset"].create(
+            {
+                "serial_number": "WB-0009",
+                "asset_type_id": self.asset_type.id,
+                "partner_id": self.customer.id,
+                "order_id": self.order.id,
+                "milestone_id": self.installation_ms.id,
+            }
+        )
+        other = self.env["res.partner"].create({"name": "Someone Else"})
+        as_technician = asset.with_user(self.technician)
+        as_technician.write({"sim_iccid": "8931000000000000009", "serial_number": "WB-0010"})
+        self.assertEqual(asset.serial_number, "WB-0010")
+        for vals in ({"partner_id": other.id}, {"order_id": self.other_order.id}, {"milestone_id": False}):
+            with self.assertRaisesRegex(AccessError, "Only the sales team can change the customer"):
+                as_technician.write(vals)
+        with self.assertRaisesRegex(ValidationError, "its order and customer must be that order's"):
+            with self.env.cr.savepoint():
+                asset.partner_id = other
+        asset.invalidate_recordset()
+        self.assertEqual(asset.partner_id, self.customer)
