@@ -105,7 +105,7 @@ class IcasaSubscriptionPeriod(models.Model):
                     "by the next run.",
                     **values,
                 )
-            row.kind = "released"
+            row.write({"kind": "released", "move_id": False} if deleted else {"kind": "released"})
             row.order_id.message_post(body=body)
 
     def _icasa_check_reclaim(self):

@@ -224,7 +224,10 @@ class SaleOrder(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_billed_periods(self):
-        billed = self.filtered("icasa_period_ids")
+        # a period whose document was deleted is no longer billed: its ledger row goes with the order
+        billed = self.filtered(
+            lambda o: o.icasa_period_ids.filtered(lambda r: r.kind != "released" or r.move_id or r.sale_order_id)
+        )
         if billed:
             raise UserError(
                 self.env._(
@@ -233,6 +236,14 @@ class SaleOrder(models.Model):
                     order=", ".join(billed.mapped("name")),
                 )
             )
+
+    def unlink(self):
+        # released periods whose document was deleted are not billed: their rows go with the
+        # order (the ondelete guard refuses any other row)
+        self.icasa_period_ids.sudo().filtered(
+            lambda r: r.kind == "released" and not r.move_id and not r.sale_order_id
+        ).unlink()
+        return super().unlink()
 
     # ------------------------------------------------------------------
     # Period grid

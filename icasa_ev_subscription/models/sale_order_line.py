@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import format_amount
+from odoo.tools import float_is_zero, format_amount
 
 from ..tools import pricing, prorata
 
@@ -91,7 +91,7 @@ class SaleOrderLine(models.Model):
                     )
                 )
             delta = line.product_uom_qty - old_qty
-            if delta:
+            if not float_is_zero(delta, precision_rounding=line.product_uom.rounding or 0.01):
                 self.env["icasa.subscription.quantity.change"].sudo().create(
                     {"line_id": line.id, "date": today, "old_quantity": old_qty, "new_quantity": line.product_uom_qty}
                 )

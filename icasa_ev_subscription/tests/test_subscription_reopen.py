@@ -109,6 +109,8 @@ class TestSubscriptionReopen(SubscriptionCommon):
         self._bill(date(2027, 3, 1))
         jan, _feb, mar = order.icasa_period_ids.sorted("period_start").move_id
         jan.unlink()
+        released = order.icasa_period_ids.filtered(lambda r: r.kind == "released")
+        self.assertEqual((released.period_start, released.document_model), (date(2027, 1, 1), False))
         self.assertIn("deleted", order.message_ids[0].body)
         self.assertIn("01/01/2027", order.message_ids[0].body)
         mar.unlink()
@@ -189,3 +191,19 @@ class TestSubscriptionReopen(SubscriptionCommon):
         with self.assertRaisesRegex(UserError, "cannot be reset to draft"):
             feb.action_draft()
         self.assertEqual(feb.state, "cancel")
+
+    def test_a_subscription_whose_invoices_were_all_deleted_can_be_deleted(self):
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        self._bill(date(2027, 1, 1))
+        order.icasa_subscription_move_ids.unlink()
+        order._action_cancel()
+        self.assertEqual(order.icasa_subscription_state, "quotation")
+        order.unlink()
+        self.assertFalse(order.exists())
+        # a cancelled invoice is still a document: its subscription stays
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        self._bill(date(2027, 1, 1))
+        order.icasa_subscription_move_ids.button_cancel()
+        order._action_cancel()
+        with self.assertRaisesRegex(UserError, "billed periods"):
+            order.unlink()
