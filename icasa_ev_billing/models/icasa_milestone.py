@@ -175,19 +175,24 @@ class IcasaMilestone(models.Model):
         milestones.sudo().order_id._icasa_check_milestone_amounts()
         return milestones
 
-    def _icasa_post_field_message(self, body, attachment_ids=None):
-        """Post the field team's message (notes, photos) as the current user.
+    def _message_compute_author(self, author_id=None, email_from=None, raise_on_email=True):
+        """Field technicians often have no e-mail address, and Odoo refuses to post a
+        message (the chatter's notes and photos included) without a sender address.
+        On milestones such a message keeps its author and is sent from the company's
+        address (or its catch-all) instead."""
+        author_id, email_from = super()._message_compute_author(author_id, email_from, raise_on_email=False)
+        if not email_from:
+            email_from = (self.company_id[:1] or self.env.company).email_formatted
+        if not email_from and raise_on_email:
+            return super()._message_compute_author(author_id, email_from, raise_on_email=True)
+        return author_id, email_from
 
-        Field technicians often have no e-mail address, and Odoo refuses to post a
-        message without a sender address. The message keeps the technician as its
-        author and is sent from the company's address (or its catch-all) instead.
-        """
+    def _icasa_post_field_message(self, body, attachment_ids=None):
+        """Post the field team's message (notes, photos) as the current user."""
         self.ensure_one()
-        author = self.env.user.partner_id
-        email_from = author.email_formatted or self.company_id.email_formatted
-        values = {"body": body, "attachment_ids": attachment_ids or [], "author_id": author.id}
-        if email_from:
-            return self.message_post(email_from=email_from, **values)
+        values = {"body": body, "attachment_ids": attachment_ids or [], "author_id": self.env.user.partner_id.id}
+        if self.env.user.email or (self.company_id or self.env.company).email_formatted:
+            return self.message_post(**values)
         # no address at all: log it like Odoo does for superuser messages, still authored by the user
         return self.sudo().message_post(**values)
 

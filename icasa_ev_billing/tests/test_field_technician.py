@@ -322,3 +322,14 @@ class TestFieldTechnician(IcasaMilestoneCommon):
                 asset.partner_id = other
         asset.invalidate_recordset()
         self.assertEqual(asset.partner_id, self.customer)
+
+    def test_technician_without_email_uses_the_chatter(self):
+        """Log a note and send a message from the milestone's chatter, without an e-mail address."""
+        self.env.company.email = "office@icasa.example.com"
+        self.technician.email = False
+        milestone = self.installation_ms.with_user(self.technician)
+        note = milestone.message_post(body="Ladder needed for the wall mount.", subtype_xmlid="mail.mt_note")
+        message = milestone.message_post(body="On my way.", message_type="comment", subtype_xmlid="mail.mt_comment")
+        for posted in (note, message):
+            self.assertEqual(posted.author_id, self.technician.partner_id)
+            self.assertIn("office@icasa.example.com", posted.email_from)
