@@ -333,3 +333,49 @@ class TestFieldTechnician(IcasaMilestoneCommon):
         for posted in (note, message):
             self.assertEqual(posted.author_id, self.technician.partner_id)
             self.assertIn("office@icasa.example.com", posted.email_from)
+
+    def test_accountant_sees_schedule_and_progress(self):
+        """An accountant (Invoicing only) reads the milestone list with amounts and the order's progress."""
+        accountant = self.env["res.users"].create(
+            {
+                "name": "Alice Accountant",
+                "login": "alice.accountant",
+                "email": "alice@example.com",
+                "company_id": self.env.company.id,
+                "company_ids": [Command.set(self.env.company.ids)],
+                "groups_id": [Command.set(self.env.ref("account.group_account_invoice").ids)],
+            }
+        )
+        self._reach(self.installation_ms)
+        milestones = self.env["icasa.milestone"].with_user(accountant)
+        views = milestones.get_views([(False, "list"), (False, "form"), (False, "search")])
+        self.assertIn('name="amount"', views["views"]["list"]["arch"])
+        self.assertIn("action_view_invoices", views["views"]["form"]["arch"])
+        rows = milestones.search_read(
+            [("order_id", "=", self.order.id)], ["name", "amount", "amount_invoiced", "state"], order="sequence"
+        )
+        self.assertEqual(
+            [(r["name"], r["amount"], r["amount_invoiced"], r["state"]) for r in rows],
+            [
+                ("Order", 522.00, 522.00, "invoiced"),
+                ("Installation", 870.00, 870.00, "invoiced"),
+                ("Activation", 348.00, 0.00, "planned"),
+            ],
+        )
+        order = self.order.with_user(accountant)
+        # 522.00 + 870.00 of 1,740.00: 80%
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "icasa_amount_milestone_invoiced": 1392.00,
+                    "icasa_amount_milestone_remaining": 348.00,
+                    "icasa_milestone_progress": 80.0,
+                    "icasa_milestone_invoiced_count": 2,
+                    "icasa_milestone_count": 3,
+                }
+            ],
+        )
+        order.get_views([(False, "form")])
+        with self.assertRaises(AccessError):
+            self.installation_ms.with_user(accountant).write({"share": 10.0})
