@@ -98,7 +98,9 @@ class AccountMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         moves = super().create(vals_list)
-        # the replacement draft of a reversal makes its reached milestone invoiced again
+        if self.env.context.get("icasa_milestone_invoicing"):
+            return moves  # _icasa_invoice sets the state and announces the invoice itself
+        # e.g. the replacement draft of a reversal makes its reached milestone invoiced again
         moves.filtered(lambda m: m.move_type == "out_invoice")._icasa_milestones()._icasa_sync_invoice_state()
         return moves
 

@@ -2,6 +2,7 @@ import logging
 import threading
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -250,6 +251,14 @@ class IcasaMilestone(models.Model):
                 )
             elif milestone.state == "reached" and billed:
                 milestone.state = "invoiced"
+                # e.g. the new draft of "Reverse and Create Invoice"; on the order: technicians see no invoices
+                milestone.order_id.message_post(
+                    body=self.env._(
+                        "Milestone %(milestone)s is invoiced again: %(invoices)s",
+                        milestone=milestone.name,
+                        invoices=Markup(", ").join(inv._get_html_link() for inv in milestone._icasa_live_invoices()),
+                    )
+                )
 
     # --- reaching and invoicing ---------------------------------------------------------------
 
@@ -309,7 +318,9 @@ class IcasaMilestone(models.Model):
         for milestone in self.sorted(lambda m: (m.order_id.id, m.sequence, m.id)):
             if milestone.state != "reached":
                 continue
-            invoice = milestone.order_id._icasa_create_milestone_invoice(milestone)
+            invoice = milestone.order_id.with_context(icasa_milestone_invoicing=True)._icasa_create_milestone_invoice(
+                milestone
+            )
             milestone.state = "invoiced"
             if invoice:
                 invoices |= invoice

@@ -126,6 +126,7 @@ class TestFieldTechnician(IcasaMilestoneCommon):
         # the invoice is announced on the order, which the technician cannot read
         link = f'data-oe-model="account.move" data-oe-id="{milestone.invoice_ids.id}"'
         self.assertIn(link, self.order.message_ids[0].body)
+        self.assertNotIn("invoiced again", " ".join(self.order.message_ids.mapped("body")))
         self.assertNotIn('data-oe-model="account.move"', " ".join(milestone.message_ids.mapped("body")))
         with self.assertRaises(AccessError):
             milestone.with_user(self.technician).action_invoice()
@@ -294,7 +295,13 @@ class TestFieldTechnician(IcasaMilestoneCommon):
                 }
             )
         )
-        with self.assertRaisesRegex(UserError, "Serial number WB-0001 of a Wallbox AC is already recorded"):
+        with self.assertRaisesRegex(
+            UserError, r"Serial number WB-0001 of a Wallbox AC is already recorded \(WB-0001\)"
+        ):
+            wizard.action_confirm()
+        wizard.asset_line_ids.serial_number = "WB-0002"
+        wizard.asset_line_ids = [Command.create({"product_id": self.wallbox.id, "serial_number": "WB-0002"})]
+        with self.assertRaisesRegex(UserError, "Serial number WB-0002 of a Wallbox AC is entered twice"):
             wizard.action_confirm()
         self.assertEqual(self.installation_ms.state, "planned")
         self.assertFalse(self.installation_ms.invoice_ids)

@@ -228,6 +228,8 @@ class TestMilestoneInvoicing(IcasaMilestoneCommon):
         self.assertEqual(draft.icasa_milestone_id, milestone)
         self.assertFalse(refund.icasa_milestone_id)
         self.assertEqual(milestone.state, "invoiced")
+        self.assertIn("Milestone Installation is invoiced again", order.message_ids[0].body)
+        self.assertIn(f'data-oe-id="{draft.id}"', order.message_ids[0].body)
         self.assertEqual(milestone.amount_invoiced, 870.00)
         self.assertEqual(order.invoice_status, "no")
         with self.assertRaisesRegex(UserError, "is invoiced: only a reached milestone can be invoiced"):

@@ -76,14 +76,23 @@ class IcasaMilestoneReachAsset(models.TransientModel):
                 ],
                 limit=1,
             )
-            if key in seen or existing:
+            if existing:
                 raise UserError(
                     self.env._(
-                        "Serial number %(serial)s of a %(type)s is already recorded%(where)s. Check the serial "
+                        "Serial number %(serial)s of a %(type)s is already recorded (%(asset)s). Check the serial "
                         "number on the equipment and correct it.",
                         serial=line.serial_number,
                         type=line.asset_type_id.name,
-                        where=self.env._(" (%(asset)s)", asset=existing.display_name) if existing else "",
+                        asset=existing.display_name,
+                    )
+                )
+            if key in seen:
+                raise UserError(
+                    self.env._(
+                        "Serial number %(serial)s of a %(type)s is entered twice. Check the serial numbers on the "
+                        "equipment and correct them.",
+                        serial=line.serial_number,
+                        type=line.asset_type_id.name,
                     )
                 )
             seen.add(key)
