@@ -17,3 +17,10 @@ for addon in ("icasa_ev_billing", "icasa_ev_subscription", "icasa_partner_invoic
         pkg = types.ModuleType(addon)
         pkg.__path__ = [str(ROOT / addon)]
         sys.modules[addon] = pkg
+
+# Property tests are judged on their results, never on their speed: a loaded
+# 2-core CI machine must not turn a slow example into a failure.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("icasa", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("icasa")
