@@ -81,12 +81,16 @@ template_db() {
     TEMPLATE="icasa_tmpl_$key"
     if ! db_exists "$TEMPLATE"; then
         say "Building template database $TEMPLATE (sale_management, account; once per Odoo source) ..."
-        local log="$ICASA_LOCAL/logs/template.log"
-        if ! odoo_bin -d "$TEMPLATE" -i sale_management,account --stop-after-init --log-level=warn --logfile="$log"; then
-            dropdb --if-exists "$TEMPLATE" || true
+        local log="$ICASA_LOCAL/logs/template.log" building="${TEMPLATE}_building"
+        # Built under another name and renamed when complete, so that an
+        # interrupted build never leaves a half-made template behind.
+        dropdb --if-exists "$building" >/dev/null 2>&1 || true
+        if ! odoo_bin -d "$building" -i sale_management,account --stop-after-init --log-level=warn --logfile="$log"; then
+            dropdb --if-exists "$building" || true
             tail -n 40 "$log" >&2
             die "Could not build the template database; see $log"
         fi
+        psql -X -d postgres -qc "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE\""
     fi
 }
 
