@@ -35,17 +35,8 @@ fi
 
 write_conf "$PORT" "$ICASA_LOCAL/data-bench"
 
-# --- database: a copy of setup/test.sh's template (sale_management, account) ------
-# Same key as setup/test.sh, so both share the template; built here when missing.
-key="$( (cat "$ODOO_SRC/odoo/release.py"; echo "$ODOO_SRC") | sha256sum | cut -c1-10)"
-TEMPLATE="icasa_tmpl_$key"
-mkdir -p "$ICASA_LOCAL/logs"
-if ! db_exists "$TEMPLATE"; then
-    say "Building template database $TEMPLATE (sale_management, account) ..."
-    odoo_bin -d "$TEMPLATE" -i sale_management,account --stop-after-init --log-level=warn \
-        --logfile="$ICASA_LOCAL/logs/template.log" --http-port="$PORT" \
-        || { dropdb --if-exists "$TEMPLATE" || true; die "could not build $TEMPLATE; see $ICASA_LOCAL/logs/template.log"; }
-fi
+# --- database: a copy of the template setup/test.sh uses (sale_management, account) ---
+ensure_template_db
 dropdb --if-exists "$DB" >/dev/null 2>&1 || true
 createdb -T "$TEMPLATE" "$DB"
 [ "${BENCH_KEEP_DB:-0}" = 1 ] || trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true' EXIT

@@ -169,3 +169,25 @@ CONF
 odoo_bin() { "$VENV_PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
 
 db_exists() { psql -X -d postgres -Atqc "select 1 from pg_database where datname = '$1'" | grep -q 1; }
+
+ensure_template_db() {
+    # A database with Odoo's own sale_management and account (and demo data), built
+    # once per Odoo source and reused as a template: the copy takes seconds.
+    local key
+    key="$( (cat "$ODOO_SRC/odoo/release.py"; echo "$ODOO_SRC") | sha256sum | cut -c1-10)"
+    TEMPLATE="icasa_tmpl_$key"
+    mkdir -p "$ICASA_LOCAL/logs"
+    if ! db_exists "$TEMPLATE"; then
+        say "Building template database $TEMPLATE (sale_management, account; once per Odoo source) ..."
+        local log="$ICASA_LOCAL/logs/template.log" building="${TEMPLATE}_building"
+        # Built under another name and renamed when complete, so that an
+        # interrupted build never leaves a half-made template behind.
+        dropdb --if-exists "$building" >/dev/null 2>&1 || true
+        if ! odoo_bin -d "$building" -i sale_management,account --stop-after-init --log-level=warn --logfile="$log"; then
+            dropdb --if-exists "$building" || true
+            tail -n 40 "$log" >&2
+            die "Could not build the template database; see $log"
+        fi
+        psql -X -d postgres -qc "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE\""
+    fi
+}

@@ -73,32 +73,11 @@ scan_log() {
     fi
 }
 
-template_db() {
-    # A database with Odoo's own sale_management and account (and demo data), built
-    # once per Odoo source and reused as a template: the copy takes seconds.
-    local key
-    key="$( (cat "$ODOO_SRC/odoo/release.py"; echo "$ODOO_SRC") | sha256sum | cut -c1-10)"
-    TEMPLATE="icasa_tmpl_$key"
-    if ! db_exists "$TEMPLATE"; then
-        say "Building template database $TEMPLATE (sale_management, account; once per Odoo source) ..."
-        local log="$ICASA_LOCAL/logs/template.log" building="${TEMPLATE}_building"
-        # Built under another name and renamed when complete, so that an
-        # interrupted build never leaves a half-made template behind.
-        dropdb --if-exists "$building" >/dev/null 2>&1 || true
-        if ! odoo_bin -d "$building" -i sale_management,account --stop-after-init --log-level=warn --logfile="$log"; then
-            dropdb --if-exists "$building" || true
-            tail -n 40 "$log" >&2
-            die "Could not build the template database; see $log"
-        fi
-        psql -X -d postgres -qc "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE\""
-    fi
-}
-
 ODOO_READY=0
 install_and_test() {
     # $1: test tags ("" = install only)
     local tags="$1" log="$ICASA_LOCAL/logs/odoo-tests.log"
-    template_db
+    ensure_template_db
     dropdb --if-exists "$DB" >/dev/null 2>&1 || true
     createdb -T "$TEMPLATE" "$DB"
     local args=(-d "$DB" -i "$ICASA_MODULES" --stop-after-init --log-level=test --logfile="$log" --http-port="$PORT")

@@ -366,7 +366,7 @@ class IcasaMilestone(models.Model):
             "res_model": "icasa.milestone.reach.wizard",
             "view_mode": "form",
             "target": "new",
-            "context": {"default_milestone_ids": self.ids},
+            "context": {"default_milestone_ids": self.ids, "icasa_prefill_assets": True},
         }
 
     def action_cancel(self):

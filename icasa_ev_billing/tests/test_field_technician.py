@@ -145,12 +145,36 @@ class TestFieldTechnician(IcasaMilestoneCommon):
         wizard = Form(
             self.env["icasa.milestone.reach.wizard"].with_user(self.technician).with_context(**action["context"])
         )
-        with wizard.asset_line_ids.new() as line:
-            line.product_id = self.wallbox
+        # the order's wallbox is listed already: the technician types the serial number only
+        self.assertEqual(len(wizard.asset_line_ids), 1)
+        with wizard.asset_line_ids.edit(0) as line:
+            self.assertEqual(line.product_id, self.wallbox)
+            self.assertEqual(line.asset_type_id, self.asset_type)
             line.serial_number = "WB-0002"
         wizard.save().action_confirm()
         self.assertEqual(self.installation_ms.state, "invoiced")
         self.assertEqual(self.installation_ms.asset_ids.asset_type_id, self.asset_type)
+
+    def test_prefilled_equipment_one_line_per_unit(self):
+        """Three wallboxes sold: three lines to fill; non-installation milestones get none."""
+        order = self._order(
+            lines=[(self.wallbox, 3, 1200.0, 0.0), (self.installation, 1, 450.0, 0.0)],
+            partner_shipping_id=self.site.id,
+        )
+        order.action_confirm()
+        order.icasa_milestone_ids.user_id = self.technician
+        installation, activation = order.icasa_milestone_ids[1:]
+        Wizard = self.env["icasa.milestone.reach.wizard"].with_user(self.technician)
+        wizard = Form(Wizard.with_context(**installation.with_user(self.technician).action_reach()["context"]))
+        self.assertEqual(len(wizard.asset_line_ids), 3)
+        for index in range(3):
+            with wizard.asset_line_ids.edit(index) as line:
+                self.assertEqual(line.product_id, self.wallbox)
+                line.serial_number = f"WB-10{index}"
+        wizard.save().action_confirm()
+        self.assertEqual(sorted(installation.asset_ids.mapped("serial_number")), ["WB-100", "WB-101", "WB-102"])
+        wizard = Form(Wizard.with_context(**activation.with_user(self.technician).action_reach()["context"]))
+        self.assertEqual(len(wizard.asset_line_ids), 0)
 
     def test_technician_without_email_marks_reached_with_photo(self):
         """Technicians often have no e-mail: notes and photos are posted with the company's address."""

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -13,6 +13,38 @@ class IcasaMilestoneReachWizard(models.TransientModel):
     attachment_ids = fields.Many2many("ir.attachment", string="Photos and Documents")
     is_installation = fields.Boolean(compute="_compute_is_installation")
     asset_line_ids = fields.One2many("icasa.milestone.reach.asset", "wizard_id", string="Installed Assets")
+
+    # Prefilled equipment lines stop at this many units of one order line: a
+    # larger roll-out is recorded by import, not typed on a phone.
+    _PREFILL_LIMIT = 20
+
+    @api.model
+    def default_get(self, fields_list):
+        """Opened from "Mark Reached" on an installation, the wizard lists the equipment
+        the order sells (one line per unit, product and asset type set), so that the
+        technician types only serial numbers and SIM ICCIDs."""
+        values = super().default_get(fields_list)
+        if "asset_line_ids" in fields_list and self.env.context.get("icasa_prefill_assets"):
+            milestones = self.env["icasa.milestone"].browse(self.env.context.get("default_milestone_ids") or [])
+            values["asset_line_ids"] = self._prefill_asset_lines(milestones)
+        return values
+
+    @api.model
+    def _prefill_asset_lines(self, milestones):
+        installations = milestones.filtered(lambda m: m.kind == "installation")
+        if not installations or len(milestones.order_id) != 1:
+            return []
+        commands = []
+        for line in milestones.order_id.sudo().order_line:
+            product = line.product_id
+            if line.display_type or not product.icasa_asset_type_id or line.product_uom_qty <= 0:
+                continue
+            units = min(int(line.product_uom_qty), self._PREFILL_LIMIT) or 1
+            commands += [
+                Command.create({"product_id": product.id, "asset_type_id": product.icasa_asset_type_id.id})
+                for _unit in range(units)
+            ]
+        return commands
 
     @api.depends("milestone_ids.kind")
     def _compute_is_installation(self):
