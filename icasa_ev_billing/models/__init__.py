@@ -1,3 +1,4 @@
+from . import cron_batch
 from . import icasa_asset_type
 from . import icasa_field_team
 from . import icasa_milestone_plan

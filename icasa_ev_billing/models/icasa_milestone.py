@@ -1,5 +1,4 @@
 import logging
-import threading
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
@@ -9,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero, format_amount
 
 from ..tools.split import from_minor
+from .cron_batch import commit_batch
 from .icasa_milestone_plan import DATE_UNITS, KINDS, SHARE_DIGITS, TRIGGERS
 
 _logger = logging.getLogger(__name__)
@@ -453,8 +453,7 @@ class IcasaMilestone(models.Model):
                 ]
             )
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if not getattr(threading.current_thread(), "testing", False):
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            commit_batch(self.env)
         return True
 
 

@@ -4,9 +4,11 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, api, fields, models, modules
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
+
+from odoo.addons.icasa_ev_billing.models.cron_batch import commit_batch
 
 from ..tools import periods as engine
 from ..tools import prorata
@@ -746,8 +748,7 @@ class SaleOrder(models.Model):
     def _icasa_commit_batch(self):
         """Commit the batch just billed, so a crash later loses none of it.
         Never inside tests, which run in one transaction."""
-        if not (modules.module.current_test or self.env.registry.in_test_mode()):
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+        commit_batch(self.env)
 
     def _icasa_bill_orders(self, today):
         """Bill the due periods of ``self``, isolating each subscription: the
