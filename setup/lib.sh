@@ -21,9 +21,14 @@ die() { printf '[icasa] ERROR: %s\n' "$*" >&2; exit 2; }
 
 # --- Odoo source -------------------------------------------------------------
 find_odoo() {
+    # An ODOO_SRC that is set is the only place looked at: a wrong value stops here
+    # rather than silently testing against another Odoo.
     local candidates=()
-    [ -n "${ODOO_SRC:-}" ] && candidates+=("$ODOO_SRC")
-    candidates+=(/opt/odoo18 "$ICASA_LOCAL/odoo18")
+    if [ -n "${ODOO_SRC:-}" ]; then
+        candidates=("$ODOO_SRC")
+    else
+        candidates=(/opt/odoo18 "$ICASA_LOCAL/odoo18")
+    fi
     for dir in "${candidates[@]}"; do
         if [ -x "$dir/odoo-bin" ] && [ -d "$dir/odoo/addons/account" ]; then
             ODOO_SRC="$dir"
@@ -46,7 +51,7 @@ find_odoo() {
         fi
         rm -rf "$ICASA_LOCAL/odoo18.tmp"
     fi
-    die "No Odoo 18.0 source found. Lay it out at /opt/odoo18 (see DEVELOPERS.md, 'The runtime'), or set ODOO_SRC to an Odoo 18.0 checkout, e.g. git clone --depth 1 -b 18.0 $ODOO_BRANCH_URL ~/odoo18 && ODOO_SRC=~/odoo18 $0"
+    die "No Odoo 18.0 source found. Lay it out at /opt/odoo18 or set ODOO_SRC to an Odoo 18.0 checkout, e.g. git clone --depth 1 -b 18.0 $ODOO_BRANCH_URL ~/odoo18 && ODOO_SRC=~/odoo18 $0"
 }
 
 # --- PostgreSQL --------------------------------------------------------------
