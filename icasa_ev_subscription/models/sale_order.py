@@ -90,6 +90,15 @@ class SaleOrder(models.Model):
         currency_field="currency_id",
         help="Monthly recurring revenue, untaxed.",
     )
+    icasa_company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    icasa_mrr_company = fields.Monetary(
+        string="MRR (Company Currency)",
+        compute="_compute_icasa_mrr_company",
+        store=True,
+        currency_field="icasa_company_currency_id",
+        help="Monthly recurring revenue in the company's currency, at the order's rate: "
+        "the figure that subscriptions in different currencies add up in.",
+    )
     icasa_close_reason_id = fields.Many2one(
         "icasa.subscription.close.reason", string="Close Reason", copy=False, tracking=True
     )
@@ -201,6 +210,12 @@ class SaleOrder(models.Model):
                 continue
             recurring = sum(order.order_line.filtered("icasa_recurring").mapped("price_subtotal"))
             order.icasa_mrr = order.currency_id.round(recurring / order.icasa_plan_id._months_per_period())
+
+    @api.depends("icasa_mrr", "currency_rate", "company_id.currency_id")
+    def _compute_icasa_mrr_company(self):
+        for order in self:
+            rate = order.currency_rate or 1.0
+            order.icasa_mrr_company = order.company_id.currency_id.round(order.icasa_mrr / rate)
 
     def _compute_icasa_subscription_move_count(self):
         groups = self.env["account.move"]._read_group(

@@ -333,6 +333,22 @@ class TestSubscriptionBilling(SubscriptionCommon):
         self.assertEqual(move.amount_untaxed, 30.0)
         self.assertEqual(move.journal_id.type, "sale")
 
+    def test_mrr_total_adds_up_in_company_currency(self):
+        """30.00 EUR a month at 2 EUR per USD is 15.00 USD; with a 20.00 USD one, the total is 35.00 USD."""
+        eur = self.setup_other_currency("EUR")  # 1 USD = 2 EUR from 2017
+        pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": eur.id})
+        in_eur = self._subscription(
+            self.monthly, date(2027, 1, 1), lines=[(self.maintenance, 1, 30.0)], pricelist_id=pricelist.id
+        )
+        in_usd = self._subscription(self.monthly, date(2027, 1, 1), lines=[(self.maintenance, 1, 20.0)])
+        self.assertEqual(self.env.company.currency_id.name, "USD")
+        self.assertEqual((in_eur.icasa_mrr, in_eur.icasa_mrr_company), (30.0, 15.0))
+        self.assertEqual((in_usd.icasa_mrr, in_usd.icasa_mrr_company), (20.0, 20.0))
+        total = self.env["sale.order"].read_group(
+            [("id", "in", (in_eur | in_usd).ids)], ["icasa_mrr_company:sum"], []
+        )[0]["icasa_mrr_company"]
+        self.assertEqual(total, 35.0)
+
     def test_weekly_calendar_prorata_then_full_weeks(self):
         # Wednesday 6 January 2027; the week starts on Monday 4 January:
         # 5 days of 7 at 30.00 = 21.428... -> 21.43, then 30.00 from Monday 11 January

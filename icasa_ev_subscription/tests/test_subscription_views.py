@@ -47,7 +47,7 @@ class TestSubscriptionViews(SubscriptionCommon):
         form = self.env.ref("icasa_ev_subscription.view_order_form_icasa_subscription")
         self.assertIn("icasa_period_ids", form.arch)
         arch = etree.fromstring(self.env.ref("icasa_ev_subscription.icasa_subscription_view_list").arch)
-        self.assertEqual(arch.xpath("//field[@name='icasa_mrr']")[0].get("sum"), "Total MRR")
+        self.assertEqual(arch.xpath("//field[@name='icasa_mrr_company']")[0].get("sum"), "Total MRR")
 
     def test_salesman_quotes_from_a_template_but_cannot_invoice(self):
         salesman = self.env["res.users"].create(
