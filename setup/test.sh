@@ -20,7 +20,9 @@ KEEP_DB="${ICASA_KEEP_DB:-0}"
 
 find_odoo
 ensure_venv
-mkdir -p "$ICASA_LOCAL/logs"
+# ICASA_LOG_DIR: where this run writes its logs (two runs side by side need two)
+LOG_DIR="${ICASA_LOG_DIR:-$ICASA_LOCAL/logs}"
+mkdir -p "$LOG_DIR"
 
 PASSED=0
 FAILED=0
@@ -43,7 +45,7 @@ PY
 run_pytest() {
     # $1 label, rest: pytest args
     local label="$1"; shift
-    local xml="$ICASA_LOCAL/logs/$label.xml"
+    local xml="$LOG_DIR/$label.xml"
     rm -f "$xml"
     set +e
     "$VENV_PY" -m pytest -q -p no:cacheprovider --junitxml="$xml" "$@"
@@ -76,7 +78,7 @@ scan_log() {
 ODOO_READY=0
 install_and_test() {
     # $1: test tags ("" = install only)
-    local tags="$1" log="$ICASA_LOCAL/logs/odoo-tests.log"
+    local tags="$1" log="$LOG_DIR/odoo-tests.log"
     ensure_template_db
     dropdb --if-exists "$DB" >/dev/null 2>&1 || true
     createdb -T "$TEMPLATE" "$DB"
@@ -116,7 +118,7 @@ install_and_test() {
 run_e2e() {
     [ "$ODOO_READY" = 1 ] || install_and_test ""
     [ "$ODOO_READY" = 1 ] || return 0
-    local log="$ICASA_LOCAL/logs/odoo-e2e.log"
+    local log="$LOG_DIR/odoo-e2e.log"
     rm -f "$log"
     say "Starting a throwaway Odoo server on 127.0.0.1:$PORT for the end-to-end tests ..."
     ICASA_HTTP_INTERFACE=127.0.0.1 write_conf "$PORT" "$ICASA_LOCAL/data-test"
