@@ -16,6 +16,7 @@
         "views/icasa_subscription_plan_views.xml",
         "views/icasa_subscription_period_views.xml",
         "views/sale_order_views.xml",
+        "views/sale_order_create_invoice_views.xml",
         "views/icasa_activation_views.xml",
         "wizards/icasa_subscription_close_wizard_views.xml",
         "views/icasa_ev_subscription_menus.xml",

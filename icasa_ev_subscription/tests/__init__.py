@@ -6,3 +6,4 @@ from . import test_subscription_activation
 from . import test_subscription_standard_invoicing
 from . import test_subscription_reopen
 from . import test_subscription_views
+from . import test_subscription_create_invoice_refused

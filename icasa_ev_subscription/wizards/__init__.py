@@ -1,1 +1,2 @@
 from . import icasa_subscription_close_wizard
+from . import sale_make_invoice_advance
