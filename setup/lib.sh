@@ -182,6 +182,13 @@ ensure_template_db() {
     key="$( (cat "$ODOO_SRC/odoo/release.py"; echo "$ODOO_SRC") | sha256sum | cut -c1-10)"
     TEMPLATE="icasa_tmpl_$key"
     mkdir -p "$ICASA_LOCAL/logs"
+    db_exists "$TEMPLATE" && return 0
+    # Test runs side by side (two ICASA_TEST_PORTs) take turns: the first builds, the
+    # others wait for it and find the template made.
+    local lock_fd
+    exec {lock_fd}>"$ICASA_LOCAL/template.lock"
+    say "Waiting for the template database lock ($ICASA_LOCAL/template.lock) ..."
+    flock "$lock_fd"
     if ! db_exists "$TEMPLATE"; then
         say "Building template database $TEMPLATE (sale_management, account; once per Odoo source) ..."
         local log="$ICASA_LOCAL/logs/template.log" building="${TEMPLATE}_building"
@@ -191,8 +198,11 @@ ensure_template_db() {
         if ! odoo_bin -d "$building" -i sale_management,account --stop-after-init --log-level=warn --logfile="$log"; then
             dropdb --if-exists "$building" || true
             tail -n 40 "$log" >&2
+            flock -u "$lock_fd"
             die "Could not build the template database; see $log"
         fi
         psql -X -d postgres -qc "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE\""
     fi
+    flock -u "$lock_fd"
+    exec {lock_fd}>&-
 }
