@@ -2,7 +2,7 @@
     "name": "EV Billing: catalogue, one-time and milestone invoicing",
     "summary": "Energy and EV product catalogue, one-time invoices with discounts, "
     "milestone billing driven by field teams, installed assets",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "iCasa EV Billing",

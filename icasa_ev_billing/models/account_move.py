@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.reversal import unbalanced
+from ..tools.split import from_minor, to_minor
 from .icasa_milestone import share_label
 
 
@@ -27,9 +29,11 @@ class AccountMove(models.Model):
     def _icasa_report_schedule(self):
         """The order's milestone schedule as printed on a milestone invoice.
 
-        Returns ``{"rows": [...], "invoiced": float, "remaining": float}`` where each
-        row names a milestone, its share, its untaxed amount and whether it is billed.
-        Read as superuser: a customer printing the invoice cannot read the order.
+        Returns ``{"rows": [...], "invoiced": float, "draft": float, "remaining": float}``
+        where each row names a milestone, its share, its untaxed amount and its
+        status: ``invoiced`` (a posted invoice bills it), ``draft`` (only a draft
+        does: not an invoice yet) or ``to_come``. Read as superuser: a customer
+        printing the invoice cannot read the order.
         """
         self.ensure_one()
         milestone = self.sudo().icasa_milestone_id
@@ -38,27 +42,28 @@ class AccountMove(models.Model):
         order = milestone.order_id
         amounts = order._icasa_milestone_amounts(strict=False)
         digits = order.currency_id.decimal_places
-        rows, invoiced = [], 0
+        rows, totals = [], {"invoiced": 0, "draft": 0, "to_come": 0}
         for other, amount in amounts.items():
-            billed = other.state == "invoiced"
-            invoiced += amount if billed else 0
+            status = other._icasa_billing_status()
+            totals[status] += amount
             rows.append(
                 {
                     "name": other.name,
                     "share": share_label(other),
-                    "amount": amount / 10**digits,
-                    "billed": billed,
+                    "amount": from_minor(amount, digits),
+                    "status": status,
+                    "billed": status == "invoiced",
                     "current": other == milestone,
                 }
             )
-        total = sum(amounts.values())
         return {
             "order": order.name,
             "milestone": milestone.name,
             "share": share_label(milestone),
             "rows": rows,
-            "invoiced": invoiced / 10**digits,
-            "remaining": (total - invoiced) / 10**digits,
+            "invoiced": from_minor(totals["invoiced"], digits),
+            "draft": from_minor(totals["draft"], digits),
+            "remaining": from_minor(totals["to_come"], digits),
         }
 
     def _icasa_milestones(self):
@@ -66,12 +71,26 @@ class AccountMove(models.Model):
         return (self.icasa_milestone_id | self.reversed_entry_id.icasa_milestone_id).sudo()
 
     def _icasa_is_fully_reversed(self):
-        """Whether posted credit notes reverse the whole untaxed amount of this invoice."""
+        """Whether posted credit notes net this invoice to zero, line by line and tax by tax.
+
+        Per order line, product and taxes (invoice lines) and per tax (tax
+        lines), the invoice's amounts and those of its posted credit notes must
+        add up to zero in the currency's minor units. A credit note of the same
+        untaxed total on other lines, or without the tax, is a partial credit:
+        a concession, not a cancellation of the invoice.
+        """
         self.ensure_one()
-        refunds = self.sudo().reversal_move_ids.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted")
+        move = self.sudo()
+        refunds = move.reversal_move_ids.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted")
         if not refunds:
             return False
-        return self.currency_id.is_zero(self.amount_untaxed - sum(refunds.mapped("amount_untaxed")))
+        currency = move.currency_id
+        entries = []
+        for line in (move | refunds).line_ids:
+            key = line._icasa_reversal_key()
+            if key is not None:
+                entries.append((key, to_minor(currency.round(line.amount_currency), currency.decimal_places)))
+        return not unbalanced(entries)
 
     def copy_data(self, default=None):
         """Link the replacement draft of "Reverse and create a new draft" to the milestone.
@@ -94,6 +113,41 @@ class AccountMove(models.Model):
             ):
                 vals["icasa_milestone_id"] = move.icasa_milestone_id.id
         return vals_list
+
+    def copy(self, default=None):
+        """A full reversal or a "Reverse and Create Invoice" copy of a milestone invoice keeps its taxes.
+
+        Odoo recomputes a copy's taxes from its lines, which drops the cent a last
+        milestone invoice takes to bring the order's taxes exact (see
+        ``sale.order._icasa_true_up_taxes``): the credit note would not cancel
+        the invoice, nor the new draft bill it again, to the cent.
+        """
+        copies = super().copy(default)
+        for move, new in zip(self, copies, strict=True):
+            if (
+                move.icasa_milestone_id
+                and move.move_type == "out_invoice"
+                and new.state == "draft"
+                and (new.reversed_entry_id == move or new.icasa_milestone_id == move.icasa_milestone_id)
+            ):
+                new._icasa_mirror_taxes(move)
+        return copies
+
+    def _icasa_mirror_taxes(self, source):
+        """Give each tax group of this draft the amount it has on ``source``, a move with the same lines."""
+        self.ensure_one()
+        move = self.sudo()
+        wanted = self.env["sale.order"]._icasa_tax_groups(source.sudo().tax_totals)
+        totals = move.tax_totals
+        changed = False
+        for subtotal in (totals or {}).get("subtotals", []):
+            for group in subtotal["tax_groups"]:
+                amount = wanted.get(group["id"])
+                if amount is not None and move.currency_id.compare_amounts(amount, group["tax_amount_currency"]):
+                    group["tax_amount_currency"] = amount
+                    changed = True
+        if changed:
+            move.tax_totals = totals
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -133,9 +187,24 @@ class AccountMove(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _icasa_unlink_reopen_milestone(self):
-        """Deleting the draft invoice of a milestone makes the milestone reached again."""
-        for move in self.filtered("icasa_milestone_id"):
-            milestone = move.icasa_milestone_id.sudo()
-            others = milestone.invoice_ids.filtered(lambda m, mv=move: m != mv and m.state != "cancel")
-            if milestone.state == "invoiced" and not others:
-                milestone.state = "reached"
+        """Deleting the last live invoice of a milestone makes the milestone reached again.
+
+        Live means neither cancelled nor fully credited: a posted invoice that
+        credit notes cancel out does not keep the milestone invoiced.
+        """
+        self._icasa_milestones()._icasa_sync_invoice_state(exclude=self)
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    def _icasa_reversal_key(self):
+        """What a credit note line must cancel out of this line, or None for a balancing line."""
+        self.ensure_one()
+        if self.display_type == "product":
+            return ("product", tuple(sorted(self.sale_line_ids.ids)), self.product_id.id, tuple(sorted(self.tax_ids.ids)))
+        if self.display_type == "tax":
+            return ("tax", self.tax_line_id.id)
+        if self.display_type in ("rounding", "epd"):
+            return (self.display_type, tuple(sorted(self.tax_ids.ids)))
+        return None  # payment terms balance the others; sections and notes carry no amount

@@ -1,12 +1,15 @@
 import logging
+import secrets
+from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_compare, float_is_zero, format_amount
+from odoo.tools import SQL, float_is_zero, format_amount, format_date
 
+from ..tools.shares import INFINITE, NOT_A_NUMBER, NOT_POSITIVE, OVER_100, TOO_LARGE, share_problem
 from ..tools.split import from_minor
 from .cron_batch import commit_batch
 from .icasa_milestone_plan import DATE_UNITS, KINDS, SHARE_DIGITS, TRIGGERS
@@ -16,7 +19,14 @@ _logger = logging.getLogger(__name__)
 STATES = [("planned", "Planned"), ("reached", "Reached"), ("invoiced", "Invoiced"), ("cancelled", "Cancelled")]
 MONEY_GROUPS = "sales_team.group_sale_salesman,account.group_account_invoice"
 # what a field technician may change on a milestone; reaching it goes through _icasa_reach
+# (the scheduled date only where it is not a billing date: see write())
 FIELD_TEAM_FIELDS = frozenset({"notes", "scheduled_date"})
+# where a milestone is in its billing: moved only by the engine's actions, which check and log
+ENGINE_FIELDS = frozenset({"state", "reached_by_id", "reached_date"})
+# The engine's actions write ENGINE_FIELDS under this context key. Its value is drawn
+# at start-up and never leaves the server, so a caller cannot pass it over RPC.
+ENGINE_KEY = "icasa_milestone_engine"
+_ENGINE_TOKEN = secrets.token_hex(16)
 CRON_BATCH = 30
 
 
@@ -36,7 +46,7 @@ class IcasaMilestone(models.Model):
     name = fields.Char(required=True, tracking=True)
     plan_line_id = fields.Many2one("icasa.milestone.plan.line", ondelete="set null", readonly=True)
     share_type = fields.Selection(related="order_id.icasa_share_type", store=True)
-    share = fields.Float(required=True, digits=SHARE_DIGITS, tracking=True)
+    share = fields.Float(required=True, digits=SHARE_DIGITS, tracking=True, groups=MONEY_GROUPS)
     trigger = fields.Selection(TRIGGERS, required=True, default="completion")
     kind = fields.Selection(KINDS, required=True, default="other")
     date_interval = fields.Integer(string="Due After")
@@ -63,7 +73,12 @@ class IcasaMilestone(models.Model):
         groups=MONEY_GROUPS,
         help="Untaxed amount of this milestone: its share of the order, exact to the cent.",
     )
-    amount_invoiced = fields.Monetary(compute="_compute_amounts", groups=MONEY_GROUPS)
+    amount_invoiced = fields.Monetary(
+        compute="_compute_amounts",
+        groups=MONEY_GROUPS,
+        help="Untaxed amount of the milestone's posted invoices, net of their posted credit notes "
+        "(draft invoices are not invoiced yet).",
+    )
     invoice_ids = fields.One2many("account.move", "icasa_milestone_id", string="Invoices", groups=MONEY_GROUPS)
     invoice_count = fields.Integer(compute="_compute_invoice_count", groups=MONEY_GROUPS)
     asset_ids = fields.One2many("icasa.installed.asset", "milestone_id", string="Installed Assets")
@@ -92,13 +107,20 @@ class IcasaMilestone(models.Model):
         "invoice_ids.amount_untaxed",
     )
     def _compute_amounts(self):
-        for order in self.order_id:
+        by_order = defaultdict(lambda: self.browse())
+        for milestone in self:
+            by_order[milestone.order_id] |= milestone
+        for order, milestones in by_order.items():
+            if not order:
+                milestones.update({"amount": 0.0, "amount_invoiced": 0.0})
+                continue
             digits = order.currency_id.decimal_places
-            amounts = order._icasa_milestone_amounts(strict=False)
-            for milestone in self.filtered(lambda m, o=order: m.order_id == o):
+            # a share typed on screen may not be a number yet (NaN, infinite): no amounts until it is
+            valid = all(share_problem(m.share, "fixed") in (None, NOT_POSITIVE) for m in order.icasa_milestone_ids)
+            amounts = order._icasa_milestone_amounts(strict=False) if valid else {}
+            for milestone in milestones:
                 milestone.amount = from_minor(amounts.get(milestone, 0), digits)
-                milestone.amount_invoiced = from_minor(milestone._icasa_net_invoiced_minor(), digits)
-        (self - self.filtered("order_id")).update({"amount": 0.0, "amount_invoiced": 0.0})
+                milestone.amount_invoiced = from_minor(milestone._icasa_posted_net_minor(), digits)
 
     @api.depends("invoice_ids")
     def _compute_invoice_count(self):
@@ -107,18 +129,66 @@ class IcasaMilestone(models.Model):
 
     # --- constraints and guards -------------------------------------------------------------
 
-    @api.constrains("share")
-    def _check_share(self):
-        for milestone in self:
-            if float_compare(milestone.share, 0.0, precision_digits=SHARE_DIGITS[1]) <= 0:
-                raise ValidationError(
-                    self.env._(
-                        "Milestone %(milestone)s of %(order)s has a share of %(share)s: a share must be positive.",
-                        milestone=milestone.name,
-                        order=milestone.order_name,
-                        share=milestone.share,
-                    )
+    def _icasa_share_error(self, problem, share, name, order_name):
+        """The message for a share ``problem`` (see tools.shares), naming the milestone and the fix."""
+        messages = {
+            NOT_A_NUMBER: self.env._(
+                "Milestone %(milestone)s of %(order)s has a share that is not a number. Enter a positive "
+                "percentage or amount.",
+                milestone=name,
+                order=order_name,
+            ),
+            INFINITE: self.env._(
+                "Milestone %(milestone)s of %(order)s has a share that is infinite. Enter a positive percentage "
+                "or amount.",
+                milestone=name,
+                order=order_name,
+            ),
+            NOT_POSITIVE: self.env._(
+                "Milestone %(milestone)s of %(order)s has a share of %(share)s: a share must be positive.",
+                milestone=name,
+                order=order_name,
+                share=share,
+            ),
+            OVER_100: self.env._(
+                "Milestone %(milestone)s of %(order)s has a share of %(share)s%%: more than 100%% of the order. "
+                "Enter a percentage up to 100.",
+                milestone=name,
+                order=order_name,
+                share=share,
+            ),
+            TOO_LARGE: self.env._(
+                "Milestone %(milestone)s of %(order)s has a share of %(share)s: too large to bill. Enter the "
+                "percentage or the amount of the order it bills.",
+                milestone=name,
+                order=order_name,
+                share=share,
+            ),
+        }
+        return ValidationError(messages[problem])
+
+    def _icasa_check_share_values(self, vals_list):
+        """Refuse shares the database or the cent split cannot take (NaN, infinite, huge), before writing."""
+        for vals, milestone in vals_list:
+            if "share" not in vals:
+                continue
+            problem = share_problem(vals["share"], "fixed")
+            if problem in (NOT_A_NUMBER, INFINITE, TOO_LARGE):
+                order = self.env["sale.order"].browse(vals.get("order_id") or self.env.context.get("default_order_id"))
+                raise self._icasa_share_error(
+                    problem,
+                    vals["share"],
+                    vals.get("name") or milestone.name,
+                    milestone.sudo().order_name or order.sudo().name or "",
                 )
+
+    @api.constrains("share", "share_type")
+    def _check_share(self):
+        for milestone in self.sudo():
+            # the order's own field: the related share_type catches up only after the order's write
+            problem = share_problem(milestone.share, milestone.order_id.icasa_share_type or "percent")
+            if problem:
+                raise self._icasa_share_error(problem, milestone.share, milestone.name, milestone.order_name)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_reached_or_invoiced(self):
@@ -139,8 +209,9 @@ class IcasaMilestone(models.Model):
         if self.env.context.get("icasa_skip_amount_check"):
             return  # the instalment wizard replaces the open milestones in one go
         for order in self.order_id.filtered(lambda o: o.state == "sale"):
-            active = order.icasa_milestone_ids.filtered(lambda m: m.state != "cancelled")
-            remaining = active - self
+            # what stays on the order, cancelled milestones included: without an open one among
+            # them nothing bills the rest (with no milestone at all the order is invoiced normally)
+            remaining = order.icasa_milestone_ids - self
             if remaining and not remaining.filtered(lambda m: m.state in ("planned", "reached")):
                 raise UserError(
                     self.env._(
@@ -149,6 +220,24 @@ class IcasaMilestone(models.Model):
                         order=order.name,
                     )
                 )
+
+    def _icasa_engine(self):
+        """These milestones, for the engine's actions to move their billing state."""
+        return self.with_context(**{ENGINE_KEY: _ENGINE_TOKEN})
+
+    def _icasa_is_engine(self):
+        return self.env.context.get(ENGINE_KEY) == _ENGINE_TOKEN
+
+    def _icasa_state_write_error(self, milestone_names, field_names):
+        return UserError(
+            self.env._(
+                "Milestone %(milestones)s: its status (%(fields)s) moves only through its actions (Mark Reached, "
+                "Create Invoice, Cancel, Set to Planned), which check the billing and log the change. Use them "
+                "instead of editing it.",
+                milestones=milestone_names,
+                fields=", ".join(sorted(self._fields[f].string for f in field_names)),
+            )
+        )
 
     def write(self, vals):
         if not self.env.su and not self.env.user.has_group("sales_team.group_sale_salesman"):
@@ -162,6 +251,28 @@ class IcasaMilestone(models.Model):
                         fields=", ".join(sorted(self._fields[f].string for f in refused if f in self._fields)),
                     )
                 )
+            billing_dates = self.filtered(lambda m: m.trigger == "date")
+            if "scheduled_date" in vals and billing_dates:
+                raise AccessError(
+                    self.env._(
+                        "%(milestones)s of %(order)s is billed on its scheduled date: that is its billing date, "
+                        "which only the sales team or accounting can move. Ask them to change it.",
+                        milestones=", ".join(billing_dates.mapped("name")),
+                        order=", ".join(set(billing_dates.mapped("order_name"))),
+                    )
+                )
+        engine_fields = ENGINE_FIELDS & set(vals)
+        if engine_fields and not self._icasa_is_engine():
+            changed = self.filtered(
+                lambda m: any(
+                    m._fields[f].convert_to_record(m._fields[f].convert_to_cache(vals[f], m), m) != m[f]
+                    for f in engine_fields
+                )
+            )
+            if changed:
+                names = ", ".join(f"{m.name} of {m.order_name}" for m in changed)
+                raise self._icasa_state_write_error(names, engine_fields)
+        self._icasa_check_share_values([(vals, milestone) for milestone in self] if self else [])
         money_fields = {"share", "state", "sequence"}
         res = super().write(vals)
         if money_fields & set(vals):
@@ -171,6 +282,12 @@ class IcasaMilestone(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self._icasa_is_engine():
+            for vals in vals_list:
+                refused = {f for f in ENGINE_FIELDS if vals.get(f) and vals.get(f) != "planned"}
+                if refused:
+                    raise self._icasa_state_write_error(vals.get("name") or "", refused)
+        self._icasa_check_share_values([(vals, self.browse()) for vals in vals_list])
         milestones = super().create(vals_list)
         milestones.sudo().order_id._icasa_check_no_outside_invoices()
         milestones.sudo().order_id._icasa_check_milestone_amounts()
@@ -211,58 +328,92 @@ class IcasaMilestone(models.Model):
         return invoices, refunds
 
     def _icasa_net_invoiced_minor(self):
-        """Untaxed amount billed for the milestone, net of credit notes, in minor units."""
+        """Untaxed amount billed for the milestone (posted and draft invoices), net of credit notes, in minor units."""
         self.ensure_one()
         invoices, refunds = self._icasa_net_invoice_moves()
         return self.order_id._icasa_minor(
             sum(invoices.mapped("amount_untaxed")) - sum(refunds.mapped("amount_untaxed"))
         )
 
-    def _icasa_live_invoices(self):
-        """The milestone's invoices that are neither cancelled nor fully credited."""
+    def _icasa_posted_net_minor(self):
+        """Untaxed amount of the milestone's posted invoices, net of their posted credit notes, in minor units.
+
+        What the customer has been invoiced: a draft is not an invoice yet.
+        """
+        self.ensure_one()
+        invoices, refunds = self._icasa_net_invoice_moves()
+        posted = invoices.filtered(lambda m: m.state == "posted")
+        return self.order_id._icasa_minor(sum(posted.mapped("amount_untaxed")) - sum(refunds.mapped("amount_untaxed")))
+
+    def _icasa_draft_minor(self):
+        """Untaxed amount of the milestone's draft invoices, in minor units."""
+        self.ensure_one()
         invoices, _refunds = self._icasa_net_invoice_moves()
+        return self.order_id._icasa_minor(sum(invoices.filtered(lambda m: m.state == "draft").mapped("amount_untaxed")))
+
+    def _icasa_live_invoices(self, exclude=None):
+        """The milestone's invoices that are neither cancelled nor fully credited (nor in ``exclude``)."""
+        invoices, _refunds = self._icasa_net_invoice_moves()
+        if exclude:
+            invoices -= exclude
         return invoices.filtered(lambda m: not m._icasa_is_fully_reversed())
+
+    def _icasa_billing_status(self):
+        """``invoiced`` when a posted invoice bills the milestone, ``draft`` when only drafts do, else ``to_come``."""
+        self.ensure_one()
+        if self.state != "invoiced":
+            return "to_come"
+        live = self._icasa_live_invoices()
+        if any(move.state == "posted" for move in live):
+            return "invoiced"
+        return "draft" if live else "to_come"
 
     def _icasa_billed_minor(self):
         """What an invoiced milestone counts for in the order's schedule, in minor units.
 
         A partial credit note is a concession to the customer: it is not billed
         again on the other milestones, so the milestone counts for what its live
-        invoices billed. A full credit note makes the milestone reached again.
+        invoices (drafts included: they are billed already) billed. A full credit
+        note makes the milestone reached again.
         """
         self.ensure_one()
         if self.state != "invoiced":
             return 0
         return self.order_id._icasa_minor(sum(self._icasa_live_invoices().mapped("amount_untaxed")))
 
-    def _icasa_sync_invoice_state(self):
-        """A milestone whose invoices are fully credited or cancelled is reached again, and back."""
+    def _icasa_sync_invoice_state(self, exclude=None):
+        """A milestone without live invoices is reached again, and invoiced again once it has one.
+
+        ``exclude``: invoices about to be deleted, which no longer count.
+        """
         for milestone in self:
             if milestone.state not in ("reached", "invoiced"):
                 continue
-            billed = bool(milestone._icasa_live_invoices())
-            if milestone.state == "invoiced" and not billed:
-                milestone.state = "reached"
+            live = milestone._icasa_live_invoices(exclude=exclude)
+            if milestone.state == "invoiced" and not live:
+                milestone._icasa_engine().state = "reached"
                 milestone.message_post(
                     body=self.env._(
-                        "The invoices of this milestone are fully credited or cancelled: it is reached again "
-                        "and will be invoiced again."
+                        "The invoices of this milestone are fully credited, cancelled or deleted: it is reached "
+                        "again and will be invoiced again."
                     )
                 )
-            elif milestone.state == "reached" and billed:
-                milestone.state = "invoiced"
+            elif milestone.state == "reached" and live:
+                milestone._icasa_engine().state = "invoiced"
                 # e.g. the new draft of "Reverse and Create Invoice"; on the order: technicians see no invoices
                 milestone.order_id.message_post(
                     body=self.env._(
                         "Milestone %(milestone)s is invoiced again: %(invoices)s",
                         milestone=milestone.name,
-                        invoices=Markup(", ").join(inv._get_html_link() for inv in milestone._icasa_live_invoices()),
+                        invoices=Markup(", ").join(inv._get_html_link() for inv in live),
                     )
                 )
 
     # --- reaching and invoicing ---------------------------------------------------------------
 
-    def _icasa_check_can_reach(self):
+    def _icasa_check_can_reach(self, early=False):
+        """Refuse to reach what is billed, cancelled, not confirmed, or (unless ``early``) not due yet."""
+        today = fields.Date.context_today(self)
         for milestone in self:
             if milestone.state in ("invoiced", "cancelled"):
                 raise UserError(
@@ -289,16 +440,26 @@ class IcasaMilestone(models.Model):
                         milestone=milestone.name,
                     )
                 )
+            if not early and milestone.trigger == "date" and milestone.scheduled_date and milestone.scheduled_date > today:
+                raise UserError(
+                    self.env._(
+                        "Milestone %(milestone)s of %(order)s falls due on %(date)s and is invoiced on that date. "
+                        "To bill it earlier, ask accounting to use Invoice Early.",
+                        milestone=milestone.name,
+                        order=milestone.order_name,
+                        date=format_date(self.env, milestone.scheduled_date),
+                    )
+                )
 
-    def _icasa_reach(self, notes=False):
+    def _icasa_reach(self, notes=False, early=False):
         """Mark the milestones reached, invoice them at once, then call :meth:`_on_reached`."""
-        self._icasa_check_can_reach()
+        self._icasa_check_can_reach(early=early)
         self.check_access("write")
         vals = {"state": "reached", "reached_by_id": self.env.user.id, "reached_date": fields.Datetime.now()}
         if notes:
             vals["notes"] = notes
         # a technician may reach the milestones they can write, but not set their state by hand
-        self.sudo().write(vals)
+        self.sudo()._icasa_engine().write(vals)
         # Technicians may not read invoices: the billing itself runs as superuser.
         self.sudo()._icasa_invoice()
         self.sudo()._on_reached()
@@ -313,24 +474,33 @@ class IcasaMilestone(models.Model):
         return True
 
     def _icasa_invoice(self):
-        """Create the invoice of each reached milestone, draft or posted per the company setting."""
+        """Create the invoices of the reached milestones, draft or posted per the company setting.
+
+        The milestones of one order are billed together: the schedule is worked
+        out once and their invoices are created in one go, so that billing many
+        instalments at once costs in proportion to their number.
+        """
         invoices = self.env["account.move"]
-        for milestone in self.sorted(lambda m: (m.order_id.id, m.sequence, m.id)):
-            if milestone.state != "reached":
-                continue
-            invoice = milestone.order_id.with_context(icasa_milestone_invoicing=True)._icasa_create_milestone_invoice(
-                milestone
-            )
-            milestone.state = "invoiced"
-            if invoice:
-                invoices |= invoice
+        reached = self.filtered(lambda m: m.state == "reached")
+        by_order = defaultdict(lambda: self.browse())
+        for milestone in reached.sorted(lambda m: (m.order_id.id, m.sequence, m.id)):
+            by_order[milestone.order_id] |= milestone
+        for order, milestones in by_order.items():
+            created = order.with_context(icasa_milestone_invoicing=True)._icasa_create_milestone_invoices(milestones)
+            milestones._icasa_engine().write({"state": "invoiced"})
+            if created:
+                new = self.env["account.move"].union(*created.values())
+                invoices |= new
                 # on the order, not the milestone: field technicians see no invoices
-                milestone.order_id.message_post(
-                    body=self.env._(
-                        "Milestone %(milestone)s invoiced: %(invoice)s",
-                        milestone=milestone.name,
-                        invoice=invoice._get_html_link(),
-                    ),
+                order.message_post(
+                    body=Markup("<br/>").join(
+                        self.env._(
+                            "Milestone %(milestone)s invoiced: %(invoice)s",
+                            milestone=milestone.name,
+                            invoice=invoice._get_html_link(),
+                        )
+                        for milestone, invoice in created.items()
+                    )
                 )
         to_post = invoices.filtered(lambda m: m.company_id.icasa_milestone_invoice_post)
         if to_post:
@@ -357,6 +527,33 @@ class IcasaMilestone(models.Model):
         invoices = self.sudo()._icasa_invoice()
         return self.order_id.action_view_invoice(invoices.with_env(self.env)) if invoices else True
 
+    def action_invoice_early(self):
+        """Accounting's explicit decision to bill dated milestones (instalments) before their date, logged."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._(
+                    "Only accounting can invoice milestones %(milestones)s before their date.",
+                    milestones=", ".join(self.mapped("name")),
+                )
+            )
+        self._icasa_check_can_reach(early=True)
+        today = format_date(self.env, fields.Date.context_today(self))
+        for milestone in self:
+            # accountants read milestones but may not write them (nor post on them): the
+            # decision is theirs and is logged in their name
+            milestone.sudo().message_post(
+                body=self.env._(
+                    "Milestone %(milestone)s invoiced early on %(today)s by %(user)s; it fell due on %(date)s.",
+                    milestone=milestone.name,
+                    today=today,
+                    user=self.env.user.name,
+                    date=format_date(self.env, milestone.scheduled_date) if milestone.scheduled_date else "-",
+                ),
+                author_id=self.env.user.partner_id.id,
+            )
+        # accountants have no write access to milestones: the engine reaches them on their behalf
+        return self.sudo()._icasa_reach(early=True)
+
     def action_reach(self):
         """Open the wizard that marks the milestones reached with notes, photos and installed assets."""
         self._icasa_check_can_reach()
@@ -369,7 +566,18 @@ class IcasaMilestone(models.Model):
             "context": {"default_milestone_ids": self.ids, "icasa_prefill_assets": True},
         }
 
+    def _icasa_check_sales_user(self):
+        if not (self.env.su or self.env.user.has_group("sales_team.group_sale_salesman")):
+            raise AccessError(
+                self.env._(
+                    "Only the sales team can cancel or replan milestones %(milestones)s.",
+                    milestones=", ".join(self.mapped("name")),
+                )
+            )
+        self.check_access("write")
+
     def action_cancel(self):
+        self._icasa_check_sales_user()
         for milestone in self:
             if milestone.state == "invoiced":
                 raise UserError(
@@ -380,11 +588,19 @@ class IcasaMilestone(models.Model):
                         order=milestone.order_name,
                     )
                 )
-        self.write({"state": "cancelled"})
+        self._icasa_engine().write({"state": "cancelled"})
+        for milestone in self:
+            milestone.message_post(body=self.env._("Milestone cancelled by %(user)s.", user=self.env.user.name))
         return True
 
     def action_reset_planned(self):
-        self.filtered(lambda m: m.state == "cancelled").write({"state": "planned"})
+        self._icasa_check_sales_user()
+        cancelled = self.filtered(lambda m: m.state == "cancelled")
+        cancelled._icasa_engine().write({"state": "planned"})
+        for milestone in cancelled:
+            milestone.message_post(
+                body=self.env._("Milestone set to planned again by %(user)s.", user=self.env.user.name)
+            )
         return True
 
     def action_view_invoices(self):

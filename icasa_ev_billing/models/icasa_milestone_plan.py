@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
+from ..tools.shares import INFINITE, NOT_A_NUMBER, NOT_POSITIVE, OVER_100, TOO_LARGE, share_problem
+
 SHARE_TYPES = [("percent", "Percentage"), ("fixed", "Fixed Amount")]
 TRIGGERS = [
     ("confirmation", "Order Confirmation"),
@@ -39,7 +41,11 @@ class IcasaMilestonePlan(models.Model):
         help="Currency of fixed-amount shares; such a plan can only be used on orders in this currency.",
     )
     line_ids = fields.One2many("icasa.milestone.plan.line", "plan_id", string="Milestones", copy=True)
-    total_share = fields.Float(compute="_compute_total_share", digits=SHARE_DIGITS)
+    total_share = fields.Float(
+        compute="_compute_total_share",
+        digits=SHARE_DIGITS,
+        groups="sales_team.group_sale_salesman,account.group_account_invoice",
+    )
     description = fields.Text(translate=True)
 
     @api.depends("line_ids.share")
@@ -71,7 +77,10 @@ class IcasaMilestonePlanLine(models.Model):
     sequence = fields.Integer(default=10)
     name = fields.Char(required=True, translate=True)
     share_type = fields.Selection(related="plan_id.share_type")
-    share = fields.Float(required=True, digits=SHARE_DIGITS)
+    # a fixed-amount plan's shares are prices: not for field technicians
+    share = fields.Float(
+        required=True, digits=SHARE_DIGITS, groups="sales_team.group_sale_salesman,account.group_account_invoice"
+    )
     trigger = fields.Selection(TRIGGERS, required=True, default="completion")
     kind = fields.Selection(KINDS, required=True, default="other")
     date_interval = fields.Integer(
@@ -80,18 +89,68 @@ class IcasaMilestonePlanLine(models.Model):
     )
     date_unit = fields.Selection(DATE_UNITS, default="month", string="Unit")
 
+    def _icasa_share_error(self, problem, share, name, plan_name):
+        messages = {
+            NOT_A_NUMBER: self.env._(
+                "Milestone %(milestone)s of plan %(plan)s has a share that is not a number. Enter a positive "
+                "percentage or amount.",
+                milestone=name,
+                plan=plan_name,
+            ),
+            INFINITE: self.env._(
+                "Milestone %(milestone)s of plan %(plan)s has a share that is infinite. Enter a positive "
+                "percentage or amount.",
+                milestone=name,
+                plan=plan_name,
+            ),
+            NOT_POSITIVE: self.env._(
+                "Milestone %(milestone)s of plan %(plan)s has a share of %(share)s: a share must be positive.",
+                milestone=name,
+                plan=plan_name,
+                share=share,
+            ),
+            OVER_100: self.env._(
+                "Milestone %(milestone)s of plan %(plan)s has a share of %(share)s%%: more than 100%% of the "
+                "order. Enter a percentage up to 100.",
+                milestone=name,
+                plan=plan_name,
+                share=share,
+            ),
+            TOO_LARGE: self.env._(
+                "Milestone %(milestone)s of plan %(plan)s has a share of %(share)s: too large to bill. Enter the "
+                "percentage or the amount of the order it bills.",
+                milestone=name,
+                plan=plan_name,
+                share=share,
+            ),
+        }
+        return ValidationError(messages[problem])
+
+    def _icasa_check_share_values(self, vals_list):
+        """Refuse shares the database cannot store (NaN, infinite, huge) with a clear message, before writing."""
+        for vals, line in vals_list:
+            if "share" not in vals:
+                continue
+            problem = share_problem(vals["share"], "fixed")
+            if problem in (NOT_A_NUMBER, INFINITE, TOO_LARGE):
+                plan = line.plan_id or self.env["icasa.milestone.plan"].browse(vals.get("plan_id"))
+                raise self._icasa_share_error(problem, vals["share"], vals.get("name") or line.name, plan.name)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._icasa_check_share_values([(vals, self.browse()) for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._icasa_check_share_values([(vals, line) for line in self])
+        return super().write(vals)
+
     @api.constrains("share", "date_interval")
     def _check_share(self):
         for line in self:
-            if float_compare(line.share, 0.0, precision_digits=SHARE_DIGITS[1]) <= 0:
-                raise ValidationError(
-                    self.env._(
-                        "Milestone %(milestone)s of plan %(plan)s has a share of %(share)s: a share must be positive.",
-                        milestone=line.name,
-                        plan=line.plan_id.name,
-                        share=line.share,
-                    )
-                )
+            problem = share_problem(line.share, line.plan_id.share_type or "percent")
+            if problem:
+                raise self._icasa_share_error(problem, line.share, line.name, line.plan_id.name)
             if line.date_interval < 0:
                 raise ValidationError(
                     self.env._("Milestone %(milestone)s: the due delay cannot be negative.", milestone=line.name)

@@ -43,10 +43,19 @@ class SaleOrder(models.Model):
     icasa_milestone_invoiced_count = fields.Integer(compute="_compute_icasa_milestone_progress")
     icasa_milestone_progress = fields.Float(string="Invoiced (%)", compute="_compute_icasa_milestone_progress")
     icasa_amount_milestone_invoiced = fields.Monetary(
-        string="Invoiced by Milestones", compute="_compute_icasa_milestone_progress"
+        string="Invoiced by Milestones",
+        compute="_compute_icasa_milestone_progress",
+        help="Untaxed amount of the milestones' posted invoices, net of their posted credit notes.",
+    )
+    icasa_amount_milestone_draft = fields.Monetary(
+        string="In Draft Invoices",
+        compute="_compute_icasa_milestone_progress",
+        help="Untaxed amount of the milestones' draft invoices: billed, but not invoiced until posted.",
     )
     icasa_amount_milestone_remaining = fields.Monetary(
-        string="Remaining to Invoice", compute="_compute_icasa_milestone_progress"
+        string="Remaining to Invoice",
+        compute="_compute_icasa_milestone_progress",
+        help="Untaxed amount that no milestone invoice (posted or draft) bills yet.",
     )
 
     @api.depends("sale_order_template_id")
@@ -70,6 +79,7 @@ class SaleOrder(models.Model):
         "icasa_milestone_ids.state",
         "icasa_milestone_ids.invoice_ids.amount_untaxed",
         "icasa_milestone_ids.invoice_ids.state",
+        "icasa_milestone_ids.invoice_ids.reversal_move_ids.state",
         "amount_untaxed",
     )
     def _compute_icasa_milestone_progress(self):
@@ -79,12 +89,13 @@ class SaleOrder(models.Model):
             order.icasa_milestone_count = len(active)
             order.icasa_milestone_invoiced_count = len(invoiced)
             digits = order.currency_id.decimal_places
-            billed = from_minor(sum(m._icasa_net_invoiced_minor() for m in invoiced), digits)
+            posted = from_minor(sum(m._icasa_posted_net_minor() for m in invoiced), digits)
             scheduled = from_minor(sum(m._icasa_billed_minor() for m in invoiced), digits)
-            order.icasa_amount_milestone_invoiced = billed
+            order.icasa_amount_milestone_invoiced = posted
+            order.icasa_amount_milestone_draft = from_minor(sum(m._icasa_draft_minor() for m in invoiced), digits)
             order.icasa_amount_milestone_remaining = order.currency_id.round(order.amount_untaxed - scheduled)
             untaxed = order.amount_untaxed
-            order.icasa_milestone_progress = 0.0 if order.currency_id.is_zero(untaxed) else 100.0 * billed / untaxed
+            order.icasa_milestone_progress = 0.0 if order.currency_id.is_zero(untaxed) else 100.0 * posted / untaxed
 
     @api.depends("icasa_milestone_ids.state")
     def _compute_invoice_status(self):
@@ -228,7 +239,17 @@ class SaleOrder(models.Model):
         if self.env.context.get("icasa_skip_amount_check"):
             return
         for order in self.filtered(lambda o: o.state == "sale" and o.icasa_milestone_billing):
-            for milestone, amount in order._icasa_milestone_amounts(strict=True).items():
+            amounts = order._icasa_milestone_amounts(strict=True)
+            if not amounts and not order.currency_id.is_zero(order.amount_untaxed):
+                # every milestone cancelled: nothing would bill the order
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s would keep an amount that no milestone bills: keep at least one open "
+                        "milestone to bill the rest of the order.",
+                        order=order.name,
+                    )
+                )
+            for milestone, amount in amounts.items():
                 if milestone.state != "invoiced" and amount < 0:
                     raise UserError(
                         self.env._(
@@ -310,8 +331,14 @@ class SaleOrder(models.Model):
             )
         return False
 
-    def _icasa_create_milestone_invoice(self, milestone):
-        """Create the invoice of ``milestone``: one line per order line, for its exact part."""
+    def _icasa_create_milestone_invoices(self, milestones):
+        """Create the invoices of reached ``milestones`` of this order: ``{milestone: invoice}``.
+
+        One line per order line, for the milestone's exact part. The schedule is
+        worked out once for all of them and the invoices are created in one
+        batch, so that many instalments due at once cost in proportion to their
+        number. A milestone with nothing to bill gets no invoice.
+        """
         self.ensure_one()
         # Serialise the milestone invoices of one order: each allocation reads what the
         # others billed, so two milestones billed at once could not share the cents exactly.
@@ -320,55 +347,65 @@ class SaleOrder(models.Model):
         if order.partner_invoice_id.lang:
             order = order.with_context(lang=order.partner_invoice_id.lang)
         amounts = order._icasa_milestone_amounts(strict=True)
-        if milestone not in amounts:
-            return self.env["account.move"]
-        billing_order = [milestone] + [m for m in amounts if m.state != "invoiced" and m != milestone]
+        to_bill = [m for m in milestones.sorted(lambda m: (m.sequence, m.id)) if m in amounts]
+        if not to_bill:
+            return {}
+        billing_order = to_bill + [m for m in amounts if m.state != "invoiced" and m not in milestones]
         lines = order._icasa_billable_lines()
         try:
-            parts = allocate_lines(
+            parts_by_milestone = allocate_lines(
                 [order._icasa_minor(line.price_subtotal) for line in lines],
                 [amounts[m] for m in billing_order],
                 [line._icasa_billed_minor() for line in lines],
-            )[0]
+            )[: len(to_bill)]
         except ValueError:
             raise UserError(
                 self.env._(
                     "Order %(order)s has been invoiced outside its milestones: milestone %(milestone)s cannot be "
                     "invoiced exactly. Cancel or credit the other invoices first.",
                     order=order.name,
-                    milestone=milestone.name,
+                    milestone=", ".join(m.name for m in to_bill),
                 )
             ) from None
-        if not any(parts):
-            return self.env["account.move"]
-        invoice_vals = order._prepare_invoice()
-        invoice_vals["icasa_milestone_id"] = milestone.id
-        label = order.env._(
-            "%(milestone)s (%(share)s) of %(order)s",
-            milestone=milestone.name,
-            share=share_label(milestone),
-            order=order.name,
-        )
-        for sequence, (line, part) in enumerate(zip(lines, parts, strict=True)):
-            if not part:
+        base_vals = order._prepare_invoice()
+        billed, vals_list = [], []
+        for milestone, parts in zip(to_bill, parts_by_milestone, strict=True):
+            if not any(parts):
                 continue
-            line_vals = line._prepare_invoice_line(
-                sequence=sequence, quantity=1.0, price_unit=order._icasa_invoice_price(line, part), discount=0.0
-            )
-            line_vals["name"] = f"{line_vals['name']}\n{label}"
-            line._set_analytic_distribution(line_vals)
-            invoice_vals["invoice_line_ids"].append(Command.create(line_vals))
-        invoice = order._create_account_invoices([invoice_vals], final=False)
-        if len(billing_order) == 1:
-            order._icasa_true_up_taxes(invoice, len(lines))
-        invoice.message_post(
-            body=order.env._(
-                "Invoice of milestone %(milestone)s of %(order)s",
+            invoice_vals = dict(base_vals, icasa_milestone_id=milestone.id, invoice_line_ids=[])
+            label = order.env._(
+                "%(milestone)s (%(share)s) of %(order)s",
                 milestone=milestone.name,
-                order=order._get_html_link(),
+                share=share_label(milestone),
+                order=order.name,
             )
-        )
-        return invoice
+            for sequence, (line, part) in enumerate(zip(lines, parts, strict=True)):
+                if not part:
+                    continue
+                line_vals = line._prepare_invoice_line(
+                    sequence=sequence, quantity=1.0, price_unit=order._icasa_invoice_price(line, part), discount=0.0
+                )
+                line_vals["name"] = f"{line_vals['name']}\n{label}"
+                line._set_analytic_distribution(line_vals)
+                invoice_vals["invoice_line_ids"].append(Command.create(line_vals))
+            billed.append(milestone)
+            vals_list.append(invoice_vals)
+        if not vals_list:
+            return {}
+        invoices = order._create_account_invoices(vals_list, final=False)
+        created = dict(zip(billed, invoices, strict=True))
+        if len(billing_order) == len(to_bill):
+            # the last open milestone of the order is among them: its invoice trues up the taxes
+            order._icasa_true_up_taxes(invoices[-1], len(lines), others=invoices[:-1])
+        for milestone, invoice in created.items():
+            invoice.message_post(
+                body=order.env._(
+                    "Invoice of milestone %(milestone)s of %(order)s",
+                    milestone=milestone.name,
+                    order=order._get_html_link(),
+                )
+            )
+        return created
 
     @staticmethod
     def _icasa_tax_groups(tax_totals):
@@ -378,19 +415,22 @@ class SaleOrder(models.Model):
                 amounts[group["id"]] += group["tax_amount_currency"]
         return amounts
 
-    def _icasa_true_up_taxes(self, invoice, line_count):
+    def _icasa_true_up_taxes(self, invoice, line_count, others=None):
         """Make the last milestone invoice bring each tax group to the order's tax, to the cent.
 
         Each invoice rounds its own taxes, so over many instalments the taxes could
         drift by a cent or two from the order's. The last invoice takes the
         difference, the way a user adjusts a tax amount on the invoice form. A larger
         difference (taxes changed on the order after invoicing) is left alone.
+        ``others``: invoices created with this one, for milestones not marked invoiced yet.
         """
         self.ensure_one()
         invoice = invoice.sudo()
         previous = self.env["account.move"].sudo()
         for milestone in self.icasa_milestone_ids.filtered(lambda m: m.state == "invoiced"):
             previous |= milestone._icasa_live_invoices()
+        if others:
+            previous |= others.sudo()
         previous -= invoice
         target = self._icasa_tax_groups(self.tax_totals)
         for move in previous:
@@ -448,12 +488,13 @@ class SaleOrder(models.Model):
 
     def _action_cancel(self):
         res = super()._action_cancel()
-        self.icasa_milestone_ids.filtered(lambda m: m.state in ("planned", "reached")).write({"state": "cancelled"})
+        open_milestones = self.icasa_milestone_ids.filtered(lambda m: m.state in ("planned", "reached"))
+        open_milestones._icasa_engine().write({"state": "cancelled"})
         return res
 
     def action_draft(self):
         res = super().action_draft()
-        self.icasa_milestone_ids.filtered(lambda m: m.state == "cancelled").write({"state": "planned"})
+        self.icasa_milestone_ids.filtered(lambda m: m.state == "cancelled")._icasa_engine().write({"state": "planned"})
         return res
 
     def _get_invoiceable_lines(self, final=False):

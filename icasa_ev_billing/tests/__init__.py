@@ -5,3 +5,5 @@ from . import test_field_technician
 from . import test_instalments_and_report
 from . import test_milestone_companies
 from . import test_standard_invoicing_wizard
+from . import test_milestone_defects
+from . import test_milestone_random_lifecycle

@@ -1,4 +1,5 @@
 from odoo import Command
+from odoo.tests import Form
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -74,3 +75,35 @@ class IcasaMilestoneCommon(AccountTestInvoicingCommon):
             {"milestone_ids": [Command.set(milestone.ids)]}
         ).action_confirm()
         return milestone.invoice_ids
+
+    @classmethod
+    def _user(cls, login, *group_xmlids):
+        return cls.env["res.users"].create(
+            {
+                "name": login.replace(".", " ").title(),
+                "login": login,
+                "email": f"{login}@example.com",
+                "company_id": cls.env.company.id,
+                "company_ids": [Command.set(cls.env.company.ids)],
+                "groups_id": [Command.set([cls.env.ref(xmlid).id for xmlid in group_xmlids])],
+            }
+        )
+
+    def _reverse(self, invoice, amounts=None):
+        """Credit ``invoice`` fully, or for the given untaxed price per product."""
+        if invoice.state == "draft":
+            invoice.action_post()
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "test"})
+        )
+        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        if amounts:
+            with Form(refund) as form:
+                for index, line in enumerate(refund.invoice_line_ids):
+                    if line.product_id in amounts:
+                        with form.invoice_line_ids.edit(index) as line_form:
+                            line_form.price_unit = amounts[line.product_id]
+        refund.action_post()
+        return refund

@@ -1,7 +1,5 @@
-from psycopg2 import IntegrityError
-
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
 from odoo.addons.base.tests.common import BaseCommon
 
@@ -42,7 +40,7 @@ class TestCatalogue(BaseCommon):
             }
         )
         self.assertEqual(asset.name, "Heat Pump 8 kW [HP-0001]")
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+        with self.assertRaisesRegex(ValidationError, "HP-0001 of a Heat Pump is already recorded"):
             self.env["icasa.installed.asset"].create(
                 {"serial_number": "HP-0001", "asset_type_id": self.asset_type.id, "partner_id": self.customer.id}
             )

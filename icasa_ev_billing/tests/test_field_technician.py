@@ -380,6 +380,7 @@ class TestFieldTechnician(IcasaMilestoneCommon):
             }
         )
         self._reach(self.installation_ms)
+        self.order.invoice_ids.action_post()  # drafts are not invoiced yet
         milestones = self.env["icasa.milestone"].with_user(accountant)
         views = milestones.get_views([(False, "list"), (False, "form"), (False, "search")])
         self.assertIn('name="amount"', views["views"]["list"]["arch"])

@@ -1,6 +1,9 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.icasa_installed_asset import check_serial_number
+from ..tools.serials import normalise_serial
+
 
 class IcasaMilestoneReachWizard(models.TransientModel):
     """What the field team records on site: notes, photos and the installed equipment."""
@@ -95,45 +98,22 @@ class IcasaMilestoneReachAsset(models.TransientModel):
             line.asset_type_id = line.product_id.icasa_asset_type_id or line.asset_type_id
 
     def _check_serial_numbers(self, company):
-        """Refuse a serial number already recorded (or entered twice) before anything is written."""
+        """Refuse a blank, oversized, already recorded or twice entered serial number before anything is written.
+
+        Serials are compared as the installed assets compare them: spaces tidied, case ignored.
+        """
         seen = set()
-        Asset = self.env["icasa.installed.asset"].sudo()
+        Asset = self.env["icasa.installed.asset"]
         for line in self:
-            key = (line.asset_type_id, line.serial_number)
-            existing = Asset.with_context(active_test=False).search(
-                [
-                    ("company_id", "=", company.id),
-                    ("asset_type_id", "=", line.asset_type_id.id),
-                    ("serial_number", "=", line.serial_number),
-                ],
-                limit=1,
-            )
-            if existing:
-                raise UserError(
-                    self.env._(
-                        "Serial number %(serial)s of a %(type)s is already recorded (%(asset)s). Check the serial "
-                        "number on the equipment and correct it.",
-                        serial=line.serial_number,
-                        type=line.asset_type_id.name,
-                        asset=existing.display_name,
-                    )
-                )
-            if key in seen:
-                raise UserError(
-                    self.env._(
-                        "Serial number %(serial)s of a %(type)s is entered twice. Check the serial numbers on the "
-                        "equipment and correct them.",
-                        serial=line.serial_number,
-                        type=line.asset_type_id.name,
-                    )
-                )
-            seen.add(key)
+            serial = normalise_serial(line.serial_number)
+            check_serial_number(self.env, serial)
+            Asset._icasa_check_duplicate_serial(company.id, line.asset_type_id.id, serial, seen=seen)
 
     def _prepare_asset_values(self, order, milestone):
         self.ensure_one()
         order = order.sudo()
         return {
-            "serial_number": self.serial_number,
+            "serial_number": normalise_serial(self.serial_number),
             "asset_type_id": self.asset_type_id.id,
             "product_id": self.product_id.id,
             "sim_iccid": self.sim_iccid,
