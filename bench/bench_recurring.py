@@ -135,7 +135,10 @@ def main():
         cr.execute("ANALYZE")
 
     # warm-up: the first calls load code paths and caches for both sides
-    timed(registry, lambda env: env["sale.order"].browse(warm_ours)._icasa_bill_orders(DAY))
+    timed(
+        registry,
+        lambda env: env["icasa.subscription.billing"]._bill_orders(env["sale.order"].browse(warm_ours), DAY),
+    )
     timed(registry, lambda env: env["contract.contract"].browse(warm_oca)._recurring_create_invoice(DAY))
 
     results = []
@@ -145,7 +148,7 @@ def main():
     results.append(("OCA contract 18.0 (`cron_recurring_create_invoice`)", moves, lines, seconds))
 
     # ours: the daily cron, batches of 100 with a commit each, SKIP LOCKED, savepoints, ledger
-    seconds = timed(registry, lambda env: env["sale.order"]._cron_generate_recurring(today=DAY))
+    seconds = timed(registry, lambda env: env["icasa.subscription.billing"]._cron_generate_recurring(today=DAY))
     moves, lines = count_moves(registry, [("icasa_subscription_id", "in", orders)])
     with registry.cursor() as cr:
         cr.execute("SELECT count(*) FROM icasa_subscription_period WHERE order_id = ANY(%s)", [orders])

@@ -2,7 +2,7 @@
     "name": "EV Subscriptions: recurring billing on sale orders",
     "summary": "Subscription plans and templates on sale orders: weekly, monthly, yearly; "
     "prepaid or postpaid; pro-rata; prices over time; a cron that never bills a period twice",
-    "version": "18.0.1.0.0",
+    "version": "18.0.2.0.0",
     "category": "Sales/Subscriptions",
     "license": "LGPL-3",
     "author": "iCasa EV Billing",

@@ -1,4 +1,8 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
+
+from ..tools import ledger as ledger_math
 
 
 class AccountMove(models.Model):
@@ -7,34 +11,172 @@ class AccountMove(models.Model):
     icasa_subscription_id = fields.Many2one(
         "sale.order", string="Subscription", index="btree_not_null", copy=False, readonly=True, check_company=True
     )
+    icasa_period_start = fields.Date(
+        string="Subscription Period", copy=False, readonly=True, help="The start of the period this document bills."
+    )
 
-    def _icasa_ledger_rows(self, kinds=("invoice",)):
-        return (
-            self.env["icasa.subscription.period"]
-            .sudo()
-            .search([("move_id", "in", self.ids), ("kind", "in", list(kinds))])
-        )
+    def _icasa_ledger_rows(self, live=None):
+        if not self.ids:
+            return self.env["icasa.subscription.period"]
+        domain = [("move_id", "in", self.ids)]
+        if live is not None:
+            domain.append(("live", "=", live))
+        # the ledger is read and written by the engine only; users have read access to it
+        return self.env["icasa.subscription.period"].sudo().search(domain)
+
+    def _icasa_line_amounts(self):
+        """``{sale line id: signed untaxed amount}`` of this document's subscription lines."""
+        self.ensure_one()
+        sign = -1 if self.move_type == "out_refund" else 1
+        digits = self.currency_id.decimal_places
+        amounts = defaultdict(float)
+        for line in self.invoice_line_ids.filtered("icasa_subscription_line_id"):
+            value = ledger_math.line_amount(line.quantity, line.price_unit, line.discount, digits)
+            amounts[str(line.icasa_subscription_line_id.id)] += sign * float(value)
+        return dict(amounts)
+
+    def _icasa_fully_credited(self):
+        """Whether posted credit notes net every line of this invoice to zero:
+        per product, account and taxes, untaxed and tax amounts alike."""
+        self.ensure_one()
+        refunds = self.reversal_move_ids.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted")
+        if not refunds:
+            return False
+        balances = defaultdict(float)
+        for move in self | refunds:
+            for line in move.line_ids.filtered(lambda lin: lin.display_type in ("product", "tax")):
+                key = (line.display_type, line.product_id.id, line.account_id.id, tuple(sorted(line.tax_ids.ids)))
+                balances[key] += line.balance
+        return all(self.currency_id.is_zero(value) for value in balances.values())
+
+    # ------------------------------------------------------------------
+    # Documents the engine did not make: credit notes and replacement drafts
+    # ------------------------------------------------------------------
+
+    def copy_data(self, default=None):
+        """ "Reverse and create a new draft": the replacement draft bills the
+        period of the invoice it replaces, in the ledger like any document."""
+        vals_list = super().copy_data(default)
+        if not self.env.context.get("include_business_fields"):
+            return vals_list
+        for move, vals in zip(self, vals_list, strict=True):
+            # a credit note keeps its origin's subscription and period, and so does a
+            # replacement draft (not a debit note)
+            if move.icasa_subscription_id and not vals.get("debit_origin_id"):
+                vals["icasa_subscription_id"] = move.icasa_subscription_id.id
+                vals["icasa_period_start"] = move.icasa_period_start
+        return vals_list
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        moves = super().create(vals_list)
+        if not self.env.context.get("icasa_engine"):
+            moves.filtered(lambda m: m.icasa_subscription_id and m.move_type == "out_invoice")._icasa_ledger_adopt()
+        return moves
+
+    def _icasa_ledger_adopt(self):
+        """Put a subscription invoice the engine did not make (a replacement
+        draft) in the ledger of its period: it counts like any document, and
+        the period is checked again."""
+        Period = self.env["icasa.subscription.period"].sudo()  # only the engine writes the ledger
+        for move in self:
+            origin = Period.search(
+                [("order_id", "=", move.icasa_subscription_id.id), ("period_start", "=", move.icasa_period_start)],
+                limit=1,
+            )
+            if not origin:
+                continue
+            Period.flush_model(["live", "billing_key"])
+            taken = origin.order_id.icasa_period_ids.filtered(
+                lambda r, origin=origin: r.live and r.billing_key == origin.period_start
+            )
+            Period.create(
+                {
+                    "order_id": origin.order_id.id,
+                    "period_start": origin.period_start,
+                    "period_end": origin.period_end,
+                    "full_start": origin.full_start,
+                    "full_end": origin.full_end,
+                    "kind": "invoice",
+                    "billing_key": False if taken else origin.period_start,
+                    "move_id": move.id,
+                    "amount_untaxed": move.amount_untaxed,
+                    "line_amounts": move._icasa_line_amounts(),
+                }
+            )
+            origin.order_id._icasa_recheck_from(origin.period_start)
+
+    def _icasa_ledger_refunds(self):
+        """A customer credit note on a period document goes in the ledger.
+        Crediting a document in full takes it out of the period's net (the
+        period is billed again by the next run); a partial credit note is a
+        concession and changes nothing the engine bills."""
+        Period = self.env["icasa.subscription.period"].sudo()  # only the engine writes the ledger
+        for refund in self:
+            origin_move = refund.reversed_entry_id
+            origin = origin_move._icasa_ledger_rows().filtered(lambda r: r.kind != "refund")[:1]
+            own = refund._icasa_ledger_rows()
+            if not origin or own.filtered(lambda r: r.kind != "refund"):
+                continue  # not a period document's credit, or one the engine made
+            if own:
+                own.write({"live": True, "note": self.env._("concession")})
+            else:
+                Period.create(
+                    {
+                        "order_id": origin.order_id.id,
+                        "period_start": origin.period_start,
+                        "period_end": origin.period_end,
+                        "full_start": origin.full_start,
+                        "full_end": origin.full_end,
+                        "kind": "refund",
+                        "move_id": refund.id,
+                        "origin_row_id": origin.id,
+                        "amount_untaxed": -refund.amount_untaxed,
+                        "line_amounts": refund._icasa_line_amounts(),
+                        "note": self.env._("concession"),
+                    }
+                )
+            if origin.live and origin_move._icasa_fully_credited():
+                origin._icasa_kill(self.env._("credited in full by %(refund)s", refund=refund.name))
+
+    def _post(self, soft=True):
+        posted = super()._post(soft)
+        posted.filtered(lambda m: m.move_type == "out_refund" and m.reversed_entry_id)._icasa_ledger_refunds()
+        return posted
+
+    def _icasa_release_rows(self, note):
+        """The ledger rows of these documents no longer count; a customer
+        credit note that no longer counts gives back the document it credited
+        in full."""
+        rows = self._icasa_ledger_rows(live=True)
+        refunds = rows.filtered(lambda r: r.kind == "refund")
+        (rows - refunds)._icasa_kill(note)
+        refunds.write({"live": False, "note": note})
+        for refund in refunds:
+            origin = refund.origin_row_id
+            if not origin.live and origin.move_id.state != "cancel" and not origin.move_id._icasa_fully_credited():
+                origin._icasa_revive()
 
     @api.ondelete(at_uninstall=False)
     def _icasa_unlink_release_period(self):
-        """Deleting the (draft) invoice of a subscription period opens that
-        period again, whichever period it is: the next run bills it once more."""
-        self._icasa_ledger_rows()._icasa_release(deleted=True)
+        """Deleting a (draft) period document takes it out of its period:
+        the next run checks the period again."""
+        self._icasa_release_rows(self.env._("deleted"))
 
     def button_cancel(self):
-        """Cancelling the invoice of a subscription period opens that period
-        again, as deleting it does."""
         result = super().button_cancel()
-        self._icasa_ledger_rows()._icasa_release()
+        self._icasa_release_rows(self.env._("cancelled"))
         return result
 
     def button_draft(self):
-        """A cancelled period invoice reset to draft bills its period again,
-        unless the period was billed again meanwhile (refused)."""
-        cancelled = self.filtered(lambda m: m.state == "cancel" and m.icasa_subscription_id)
-        rows = cancelled._icasa_ledger_rows(kinds=("released",))._icasa_check_reclaim()
+        """A cancelled period document reset to draft counts again; a posted
+        customer credit note reset to draft no longer credits."""
+        cancelled = self.filtered(lambda m: m.state == "cancel")
+        refunds = self.filtered(lambda m: m.state == "posted" and m.move_type == "out_refund")
+        rows = cancelled._icasa_ledger_rows(live=False)._icasa_check_revive()
         result = super().button_draft()
-        rows._icasa_reclaim()
+        rows.filtered(lambda r: r.kind != "refund")._icasa_revive()
+        refunds._icasa_release_rows(self.env._("reset to draft"))
         return result
 
 
@@ -46,3 +188,12 @@ class AccountMoveLine(models.Model):
     icasa_subscription_line_id = fields.Many2one(
         "sale.order.line", string="Subscription Line", index="btree_not_null", copy=False, readonly=True
     )
+
+    def _copy_data_extend_business_fields(self, values):
+        # a credit note or replacement draft keeps the service period and subscription line
+        super()._copy_data_extend_business_fields(values)
+        values.update(
+            icasa_period_start=self.icasa_period_start,
+            icasa_period_end=self.icasa_period_end,
+            icasa_subscription_line_id=self.icasa_subscription_line_id.id,
+        )

@@ -2,17 +2,26 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
+# kinds whose first live document of a period takes the period's billing key
+KEYED_KINDS = ("invoice", "order", "none")
+
 
 class IcasaSubscriptionPeriod(models.Model):
-    """The period ledger: one row per billed period and document.
+    """The period ledger: one row per document that touches a subscription
+    period (the period invoice or order, an adjustment, a close credit, a
+    customer credit note) and one row per period with nothing to bill.
 
-    The database refuses a second invoice or order for the same subscription
-    and period start (``billing_key`` is the period start for those kinds and
-    empty for credit notes and adjustments, which may repeat).
+    Each row keeps its untaxed amount per recurring line (``line_amounts``).
+    What a period has billed is the net of its *live* rows; the billing
+    service bills or credits the difference between that net and what the
+    period served. Cancelling or deleting a document, or crediting it in
+    full, makes its row dead (kept as history) and the period is checked
+    again by the next run. A partial credit note is a concession: its row is
+    kept for the record and does not count in the net.
 
-    Cancelling or deleting the invoice of a period releases its row: the row
-    stays as history (kind "released", no billing key) and the next run bills
-    the period again, once, because the new invoice takes the billing key."""
+    The database refuses two live first documents for one period
+    (``billing_key``), so parallel runs cannot both bill it. Only the billing
+    engine writes this model: users read it."""
 
     _name = "icasa.subscription.period"
     _description = "Subscription Period Ledger"
@@ -28,30 +37,32 @@ class IcasaSubscriptionPeriod(models.Model):
     partner_id = fields.Many2one(related="order_id.partner_id")
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True)
-    full_start = fields.Date(help="Start of the full period of the grid, for the pro-rata when billed again.")
-    full_end = fields.Date(help="End of the full period of the grid, for the pro-rata when billed again.")
+    full_start = fields.Date(help="Start of the full period of the grid, for the pro-rata.")
+    full_end = fields.Date(help="End of the full period of the grid, for the pro-rata.")
     kind = fields.Selection(
         [
             ("invoice", "Invoice"),
             ("order", "Sale Order"),
-            ("credit", "Credit Note"),
             ("adjust", "Adjustment"),
-            ("released", "Released"),
+            ("credit", "Credit"),
+            ("refund", "Customer Credit Note"),
+            ("none", "Nothing to Bill"),
         ],
         required=True,
         default="invoice",
     )
+    live = fields.Boolean(default=True, help="Counts in what the period has billed.")
+    note = fields.Char(help="Why the row is dead, or what the credit note conceded.")
     billing_key = fields.Date(
-        compute="_compute_billing_key",
-        store=True,
-        precompute=True,
-        help="The period start for invoices and orders, the key of the no-double-billing constraint.",
+        help="The period start on the live first document of a period: the key of the no-double-billing constraint."
     )
     move_id = fields.Many2one("account.move", string="Invoice", index="btree_not_null", ondelete="set null")
     sale_order_id = fields.Many2one("sale.order", string="Created Order", index="btree_not_null", ondelete="set null")
-    document_model = fields.Char(compute="_compute_document", store=True)
-    document_id = fields.Integer(compute="_compute_document", store=True)
+    origin_row_id = fields.Many2one(
+        "icasa.subscription.period", string="Credits", index="btree_not_null", help="The row a credit note refunds."
+    )
     amount_untaxed = fields.Monetary(currency_field="currency_id")
+    line_amounts = fields.Json(help="Untaxed amount per recurring line id (technical).")
     move_state = fields.Selection(related="move_id.state", string="Invoice Status")
 
     _sql_constraints = [
@@ -63,63 +74,56 @@ class IcasaSubscriptionPeriod(models.Model):
         ("period_dates", "CHECK(period_start <= period_end)", "A period cannot end before it starts."),
     ]
 
-    @api.depends("kind", "period_start")
-    def _compute_billing_key(self):
-        for row in self:
-            row.billing_key = row.period_start if row.kind in ("invoice", "order") else False
-
-    @api.depends("move_id", "sale_order_id")
-    def _compute_document(self):
-        for row in self:
-            if row.move_id:
-                row.document_model, row.document_id = "account.move", row.move_id.id
-            elif row.sale_order_id:
-                row.document_model, row.document_id = "sale.order", row.sale_order_id.id
-            else:
-                row.document_model, row.document_id = False, 0
-
     def _document_name(self):
         self.ensure_one()
-        return (self.move_id or self.sale_order_id).display_name or self.env._("(deleted)")
+        document = self.move_id or self.sale_order_id
+        if not document:
+            return self.env._("(deleted)")
+        name = document.name if document.name and document.name != "/" else document.display_name
+        return name or self.env._("%(model)s %(id)s", model=document._description, id=document.id)
 
-    def _icasa_release(self, deleted=False):
-        """Open the periods of these invoice or order rows again: the row keeps
-        its dates and document as history, loses its billing key, and the next
-        run (or Invoice now) bills the period once more. Earlier periods are
-        caught up too."""
-        for row in self.filtered(lambda r: r.kind in ("invoice", "order")):
-            values = {
-                "document": row._document_name(),
-                "start": format_date(self.env, row.period_start),
-                "end": format_date(self.env, row.period_end),
-            }
-            if deleted:
-                body = self.env._(
-                    "%(document)s deleted: the period from %(start)s to %(end)s is open again and will be billed "
-                    "by the next run.",
-                    **values,
-                )
-            else:
-                body = self.env._(
-                    "%(document)s cancelled: the period from %(start)s to %(end)s is open again and will be billed "
-                    "by the next run.",
-                    **values,
-                )
-            row.write({"kind": "released", "move_id": False} if deleted else {"kind": "released"})
-            row.order_id.message_post(body=body)
+    def _counted(self):
+        """The rows that count in what their periods billed."""
+        return self.filtered(lambda r: r.live and r.kind != "refund")
 
-    def _icasa_check_reclaim(self):
-        """A cancelled invoice or order reset to draft bills its period again:
-        its row takes the billing key back. Refused when the period was billed
-        again meanwhile, so a period never has two live documents."""
-        released = self.filtered(lambda r: r.kind == "released" and (r.move_id or r.sale_order_id))
-        seen = set()
-        for row in released:
-            key = (row.order_id.id, row.period_start)
-            live = row.order_id.icasa_period_ids.filtered(
-                lambda r, row=row: r.kind in ("invoice", "order") and r.period_start == row.period_start
+    def _net_by_line(self):
+        """``{sale line id: untaxed amount}`` over the counted rows."""
+        net = {}
+        for row in self._counted():
+            for key, amount in (row.line_amounts or {}).items():
+                net[int(key)] = net.get(int(key), 0.0) + amount
+        return net
+
+    def _icasa_kill(self, note, recheck=True):
+        """The documents of these rows no longer count (cancelled, deleted,
+        credited in full): keep the rows as history and have the billing
+        service check their periods again."""
+        # the ledger is the engine's: users have read access only
+        rows = self.sudo().filtered("live")
+        for row in rows:
+            row.write({"live": False, "billing_key": False, "note": note})
+            if recheck:
+                row.order_id._icasa_recheck_from(row.period_start)
+            row.order_id.message_post(
+                body=self.env._(
+                    "%(document)s %(what)s: the period from %(start)s to %(end)s is checked again by the next run.",
+                    document=row._document_name(),
+                    what=note,
+                    start=format_date(self.env, row.period_start),
+                    end=format_date(self.env, row.period_end),
+                )
             )
-            if live or key in seen:
+        return rows
+
+    def _icasa_check_revive(self):
+        """A cancelled first document of a period cannot come back once the
+        period was billed again: the period would have two. Corrections
+        (adjustments, credits) can: the next run evens the net out."""
+        for row in self.filtered(lambda r: not r.live and r.kind in KEYED_KINDS):
+            other = row.order_id.icasa_period_ids.filtered(
+                lambda r, row=row: r.live and r.billing_key == row.period_start
+            )
+            if other:
                 raise UserError(
                     self.env._(
                         "%(document)s cannot be reset to draft: the period from %(start)s to %(end)s of %(order)s "
@@ -128,31 +132,46 @@ class IcasaSubscriptionPeriod(models.Model):
                         start=format_date(self.env, row.period_start),
                         end=format_date(self.env, row.period_end),
                         order=row.order_id.name,
-                        other=live[:1]._document_name() if live else self.env._("another document reset with it"),
+                        other=other[:1]._document_name(),
                     )
                 )
-            seen.add(key)
-        return released
+        return self
 
-    def _icasa_reclaim(self):
-        for row in self:
-            row.kind = "invoice" if row.move_id else "order"
+    def _icasa_revive(self):
+        """A document reset to draft counts again; it takes the period's
+        billing key back when no other live document holds it."""
+        for row in self.sudo().filtered(lambda r: not r.live):
+            key = False
+            if row.kind in KEYED_KINDS:
+                taken = row.order_id.icasa_period_ids.filtered(
+                    lambda r, row=row: r.live and r.billing_key == row.period_start
+                )
+                key = False if taken else row.period_start
+            row.write({"live": True, "billing_key": key, "note": False})
+            row.flush_recordset(["billing_key"])
+            row.order_id._icasa_recheck_from(row.period_start)
             row.order_id.message_post(
                 body=self.env._(
-                    "%(document)s reset to draft: it bills the period from %(start)s to %(end)s again.",
+                    "%(document)s reset to draft: it counts again for the period from %(start)s to %(end)s.",
                     document=row._document_name(),
                     start=format_date(self.env, row.period_start),
                     end=format_date(self.env, row.period_end),
                 )
             )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_dead_rows(self):
+        if not self.env.su and self.filtered(lambda r: r.live and (r.move_id or r.sale_order_id)):
+            raise UserError(self.env._("A ledger row of a live document cannot be deleted."))
+
     def action_open_document(self):
         self.ensure_one()
-        if not self.document_model:
+        document = self.move_id or self.sale_order_id
+        if not document:
             return False
         return {
             "type": "ir.actions.act_window",
-            "res_model": self.document_model,
-            "res_id": self.document_id,
+            "res_model": document._name,
+            "res_id": document.id,
             "view_mode": "form",
         }

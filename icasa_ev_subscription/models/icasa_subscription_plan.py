@@ -68,7 +68,7 @@ class IcasaSubscriptionPlan(models.Model):
     )
     subscription_count = fields.Integer(compute="_compute_subscription_count")
 
-    @api.constrains("interval_number", "days_before")
+    @api.constrains("interval_number", "interval_unit", "days_before")
     def _check_interval(self):
         for plan in self:
             if plan.interval_number <= 0:
@@ -78,6 +78,18 @@ class IcasaSubscriptionPlan(models.Model):
                         "months or years of at least 1.",
                         plan=plan.name,
                         number=plan.interval_number,
+                    )
+                )
+            longest = {"week": 5200, "month": 1200, "year": 100}.get(plan.interval_unit, 100)
+            if plan.interval_number > longest:
+                raise ValidationError(
+                    self.env._(
+                        "Plan %(plan)s: a period of %(number)s %(unit)s is longer than a hundred years; set at "
+                        "most %(max)s.",
+                        plan=plan.name,
+                        number=plan.interval_number,
+                        unit=plan.interval_unit,
+                        max=longest,
                     )
                 )
             if plan.days_before < 0:

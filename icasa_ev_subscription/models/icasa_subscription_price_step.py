@@ -53,6 +53,12 @@ class IcasaSubscriptionPriceStep(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         steps = super().create(vals_list)
+        if not self.env.context.get("icasa_engine"):
+            for step in steps:
+                step.order_id._icasa_recheck_from(step.date_from)
+            steps.order_id._icasa_bill_changes()
+        if self.env.context.get("icasa_no_post"):
+            return steps
         for step in steps:
             step.order_id.message_post(
                 body=self.env._(
@@ -72,6 +78,9 @@ class IcasaSubscriptionPriceStep(models.Model):
         watched = {"date_from", "date_to", "price_unit"} & set(vals)
         before = {step.id: (step.date_from, step.date_to, step.price_unit) for step in self} if watched else {}
         result = super().write(vals)
+        for step in self.filtered(lambda s: s.id in before):
+            step.order_id._icasa_recheck_from(min(before[step.id][0], step.date_from))
+        self.filtered(lambda s: s.id in before).order_id._icasa_bill_changes()
         for step in self.filtered(lambda s: s.id in before):
             old_from, old_to, old_price = before[step.id]
             if (
@@ -97,6 +106,7 @@ class IcasaSubscriptionPriceStep(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_post_on_subscription(self):
         for step in self:
+            step.order_id._icasa_recheck_from(step.date_from)
             others = [(s.date_from, s.date_to or None, s.price_unit) for s in step.line_id.icasa_price_step_ids - step]
             previous = float(price_at(others, step.date_from, step.line_id.price_unit))
             step.order_id.message_post(

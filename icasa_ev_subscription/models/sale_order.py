@@ -1,5 +1,4 @@
 import logging
-from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -8,15 +7,25 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
-from odoo.addons.icasa_ev_billing.models.cron_batch import commit_batch
-
+from ..tools import ledger as ledger_math
 from ..tools import periods as engine
-from ..tools import prorata
 
 _logger = logging.getLogger(__name__)
 
-BATCH_SIZE_PARAM = "icasa_ev_subscription.cron_batch_size"
-DEFAULT_BATCH_SIZE = 100
+# Billing state: set by the subscription's actions and the billing service only.
+ENGINE_FIELDS = frozenset(
+    {
+        "icasa_subscription_state",
+        "icasa_next_period_start",
+        "icasa_grid_start",
+        "icasa_recheck_from",
+        "icasa_close_date",
+        "icasa_billing_error",
+    }
+)
+# the plausible years of a start date, and the longest fixed term
+PLAUSIBLE_YEARS = 50
+MAX_TERM_MONTHS = 1200
 
 
 class SaleOrder(models.Model):
@@ -75,7 +84,18 @@ class SaleOrder(models.Model):
         help="The day the current period grid hangs on: the start date, or the first "
         "unbilled period after a plan change (technical).",
     )
-    icasa_next_period_start = fields.Date(string="Billed Until (excl.)", copy=False, help="First day not billed yet.")
+    icasa_next_period_start = fields.Date(
+        string="Billed Until (excl.)", copy=False, readonly=True, help="First day not billed yet."
+    )
+    icasa_recheck_from = fields.Date(
+        string="Check Again From",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Billed periods ending on or after this day changed (quantity, price, close, pause, a cancelled "
+        "document): the next run brings them to what they served.",
+    )
+    icasa_pause_ids = fields.One2many("icasa.subscription.pause", "order_id", string="Pauses", copy=False)
     icasa_next_invoice_date = fields.Date(
         string="Next Invoice",
         compute="_compute_icasa_next_invoice_date",
@@ -102,13 +122,16 @@ class SaleOrder(models.Model):
     icasa_close_reason_id = fields.Many2one(
         "icasa.subscription.close.reason", string="Close Reason", copy=False, tracking=True
     )
-    icasa_close_date = fields.Date(string="Closed On", copy=False)
+    icasa_close_date = fields.Date(string="Closed On", copy=False, readonly=True)
     icasa_billing_error = fields.Text(string="Billing Error", copy=False, readonly=True)
     icasa_period_ids = fields.One2many("icasa.subscription.period", "order_id", string="Period Ledger", copy=False)
     icasa_subscription_move_ids = fields.One2many(
         "account.move", "icasa_subscription_id", string="Subscription Invoices", copy=False
     )
     icasa_subscription_move_count = fields.Integer(compute="_compute_icasa_subscription_move_count")
+    icasa_period_start = fields.Date(
+        string="Subscription Period", copy=False, readonly=True, help="The start of the period this order bills."
+    )
     icasa_origin_order_id = fields.Many2one(
         "sale.order", string="Generated From", copy=False, index="btree_not_null", readonly=True
     )
@@ -163,7 +186,7 @@ class SaleOrder(models.Model):
     @api.depends("icasa_start_date", "icasa_term_months")
     def _compute_icasa_end_date(self):
         for order in self:
-            if order.icasa_start_date and order.icasa_term_months > 0:
+            if order.icasa_start_date and 0 < order.icasa_term_months <= MAX_TERM_MONTHS:
                 order.icasa_end_date = (
                     order.icasa_start_date + relativedelta(months=order.icasa_term_months) - timedelta(days=1)
                 )
@@ -177,11 +200,11 @@ class SaleOrder(models.Model):
         "icasa_start_date",
         "icasa_grid_start",
         "icasa_next_period_start",
+        "icasa_recheck_from",
         "icasa_end_date",
         "icasa_tacit_renewal",
         "icasa_term_months",
         "icasa_subscription_state",
-        "icasa_period_ids.kind",
         "state",
     )
     def _compute_icasa_next_invoice_date(self):
@@ -191,11 +214,10 @@ class SaleOrder(models.Model):
                 order.icasa_next_invoice_date = False
                 continue
             period = order._icasa_next_period()
-            periods = [period] if period else []
-            periods += order._icasa_reopened_periods()
-            order.icasa_next_invoice_date = min(
-                (engine.due_date(p, plan.billing_mode, plan.days_before) for p in periods), default=False
-            )
+            dates = [engine.due_date(period, plan.billing_mode, plan.days_before)] if period else []
+            if order.icasa_recheck_from:
+                dates.append(order.icasa_recheck_from)
+            order.icasa_next_invoice_date = min(dates, default=False)
 
     @api.depends(
         "order_line.price_subtotal",
@@ -239,12 +261,39 @@ class SaleOrder(models.Model):
                     )
                 )
 
+    @api.constrains("icasa_start_date", "icasa_term_months")
+    def _check_icasa_plausible(self):
+        today = fields.Date.context_today(self)
+        earliest = today - relativedelta(years=PLAUSIBLE_YEARS)
+        latest = today + relativedelta(years=PLAUSIBLE_YEARS)
+        for order in self:
+            start = order.icasa_start_date
+            if start and not earliest <= start <= latest and not order.icasa_period_ids:
+                raise ValidationError(
+                    self.env._(
+                        "Subscription %(order)s starts on %(start)s. A start date must lie between %(earliest)s "
+                        "and %(latest)s; correct the start date.",
+                        order=order.name,
+                        start=start,
+                        earliest=earliest,
+                        latest=latest,
+                    )
+                )
+            if not 0 <= order.icasa_term_months <= MAX_TERM_MONTHS:
+                raise ValidationError(
+                    self.env._(
+                        "Subscription %(order)s has a fixed term of %(months)s months. Enter 0 for an "
+                        "open-ended subscription, or a term of at most %(max)s months.",
+                        order=order.name,
+                        months=order.icasa_term_months,
+                        max=MAX_TERM_MONTHS,
+                    )
+                )
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_billed_periods(self):
-        # a period whose document was deleted is no longer billed: its ledger row goes with the order
-        billed = self.filtered(
-            lambda o: o.icasa_period_ids.filtered(lambda r: r.kind != "released" or r.move_id or r.sale_order_id)
-        )
+        # rows of deleted documents are history only: they go with the order
+        billed = self.filtered(lambda o: o.icasa_period_ids.filtered(lambda r: r.live or r.move_id or r.sale_order_id))
         if billed:
             raise UserError(
                 self.env._(
@@ -257,9 +306,7 @@ class SaleOrder(models.Model):
     def unlink(self):
         # released periods whose document was deleted are not billed: their rows go with the
         # order (the ondelete guard refuses any other row)
-        self.icasa_period_ids.sudo().filtered(
-            lambda r: r.kind == "released" and not r.move_id and not r.sale_order_id
-        ).unlink()
+        self.icasa_period_ids.sudo().filtered(lambda r: not r.live and not r.move_id and not r.sale_order_id).unlink()
         return super().unlink()
 
     # ------------------------------------------------------------------
@@ -295,35 +342,130 @@ class SaleOrder(models.Model):
             return None
         return engine.period_containing(grid_start, self._icasa_recurrence(), plan.alignment, first, end)
 
-    def _icasa_reopened_periods(self):
-        """The periods whose invoice was cancelled or deleted and that are not
-        billed again yet, oldest first: each is billed once more, as it was."""
-        self.ensure_one()
-        rows = self.icasa_period_ids
-        live = {row.period_start for row in rows if row.kind in ("invoice", "order")}
-        reopened = {}
-        for row in rows.filtered(lambda r: r.kind == "released"):
-            if row.period_start in live or row.period_start in reopened:
-                continue
-            reopened[row.period_start] = engine.Period(
-                start=row.period_start,
-                end=row.period_end,
-                full_start=row.full_start or row.period_start,
-                full_end=row.full_end or row.period_end,
-            )
-        return [reopened[start] for start in sorted(reopened)]
-
     def _icasa_restart_grid(self):
         """Apply a plan change from the next period only: the grid restarts on
         the first day not billed yet."""
         for order in self:
             if order.icasa_next_period_start and order.icasa_period_ids:
-                order.icasa_grid_start = order.icasa_next_period_start
+                order.with_context(icasa_engine=True).icasa_grid_start = order.icasa_next_period_start
 
     def write(self, vals):
+        engine_fields = ENGINE_FIELDS & set(vals)
+        if engine_fields and not self.env.context.get("icasa_engine") and not self.env.su:
+            names = ", ".join(sorted(self._fields[name].string for name in engine_fields))
+            raise UserError(
+                self.env._(
+                    "%(fields)s of %(orders)s are set by the subscription's actions (Start, Pause, Resume, Close) "
+                    "and its billing, never by hand. Use those actions.",
+                    fields=names,
+                    orders=", ".join(self.mapped("name")),
+                )
+            )
+        if "icasa_end_date" in vals and not self.env.context.get("icasa_engine"):
+            running = self.filtered(lambda o: o.icasa_subscription_state in ("active", "paused", "closed"))
+            changed = running.filtered(lambda o: o.icasa_end_date != fields.Date.to_date(vals["icasa_end_date"]))
+            if changed.filtered(lambda o: o.icasa_period_ids):
+                raise UserError(
+                    self.env._(
+                        "%(orders)s has billed periods: end it with Close Subscription, which credits or bills "
+                        "the last period, rather than by editing its end date.",
+                        orders=", ".join(changed.mapped("name")),
+                    )
+                )
         if "icasa_plan_id" in vals:
             self.filtered(lambda o: o.icasa_plan_id.id != vals["icasa_plan_id"])._icasa_restart_grid()
         return super().write(vals)
+
+    def _icasa_recheck_from(self, day):
+        """Billed periods ending on or after ``day`` changed: the next run (or
+        Invoice Now) brings them to what they served."""
+        for order in self:
+            if order.icasa_period_ids and (not order.icasa_recheck_from or day < order.icasa_recheck_from):
+                order.with_context(icasa_engine=True).icasa_recheck_from = day
+
+    def _icasa_due_periods(self, today, limit=None):
+        """The unbilled periods due up to ``today``, at most ``limit``. A
+        tacitly renewed term is extended by another term when the period
+        after its end falls due. Dates out of range give a clear error."""
+        self.ensure_one()
+        try:
+            return self._icasa_due_periods_unchecked(today, limit)
+        except (OverflowError, ValueError) as error:
+            raise UserError(
+                self.env._(
+                    "Subscription %(order)s cannot compute its periods (%(error)s). Check its start date, end "
+                    "date, fixed term and plan.",
+                    order=self.name,
+                    error=str(error),
+                )
+            ) from error
+
+    def _icasa_due_periods_unchecked(self, today, limit):
+        plan = self.icasa_plan_id
+        grid_start = self.icasa_grid_start or self.icasa_start_date
+        if not plan or not grid_start:
+            return []
+        recurrence = self._icasa_recurrence()
+        first = max(self.icasa_next_period_start or grid_start, grid_start)
+        end = self.icasa_end_date or None
+        renews = self.icasa_tacit_renewal and self.icasa_term_months > 0
+        due = []
+        while limit is None or len(due) < limit:
+            if end and first > end:
+                if not renews:
+                    break
+                upcoming = engine.period_containing(grid_start, recurrence, plan.alignment, first)
+                if engine.due_date(upcoming, plan.billing_mode, plan.days_before) > today:
+                    break
+                end = end + relativedelta(months=self.icasa_term_months)
+                self.with_context(icasa_engine=True).icasa_end_date = end
+                self.message_post(
+                    body=self.env._(
+                        "Renewed for another term of %(months)s months, until %(end)s.",
+                        months=self.icasa_term_months,
+                        end=format_date(self.env, end),
+                    )
+                )
+            chunk = []
+            for period in engine.iter_periods(grid_start, recurrence, plan.alignment, end=end, first=first):
+                if engine.due_date(period, plan.billing_mode, plan.days_before) > today:
+                    break
+                chunk.append(period)
+                if limit is not None and len(due) + len(chunk) >= limit:
+                    break
+            due += chunk
+            if not chunk or not end or chunk[-1].end != end:
+                break
+            first = end + timedelta(days=1)
+        return due
+
+    def _icasa_served_ranges(self, period):
+        """The days of ``period`` this subscription served: from its start, up
+        to its close, outside its pauses. A prepaid plan that does not credit
+        unused days serves a started period in full."""
+        self.ensure_one()
+        plan = self.icasa_plan_id
+        pauses = [(pause.date_from, pause.date_to or None) for pause in self.icasa_pause_ids]
+        last_day = self.icasa_close_date if self.icasa_subscription_state == "closed" else None
+        return ledger_math.served_ranges(
+            period.start,
+            period.end,
+            self.icasa_start_date or period.start,
+            last_day,
+            pauses,
+            keep_started=plan.billing_mode == "prepaid" and not plan.credit_on_close,
+        )
+
+    def _icasa_one_time_lines_to_bill(self):
+        """One-time lines go with the first period's invoice, unless milestones bill them."""
+        self.ensure_one()
+        if self.icasa_milestone_billing or self.icasa_plan_id.generate == "order":
+            return []
+        return list(
+            self.order_line.filtered(
+                lambda line: not line.icasa_recurring and not line.display_type and line.qty_to_invoice > 0
+            )
+        )
 
     # ------------------------------------------------------------------
     # Life cycle
@@ -338,7 +480,7 @@ class SaleOrder(models.Model):
 
     def _icasa_start(self, start_date):
         for order in self:
-            order.write(
+            order.with_context(icasa_engine=True).write(
                 {
                     "icasa_start_date": start_date,
                     "icasa_grid_start": start_date,
@@ -360,8 +502,13 @@ class SaleOrder(models.Model):
                 )
             order._icasa_start(order.icasa_start_date or today)
 
-    def action_icasa_pause(self):
+    def action_icasa_pause(self, date_from=None):
+        """Pause from ``date_from`` (default today): the days from then to the
+        resume are not served. A prepaid period billed already is credited for
+        them when the plan credits unused days."""
+        today = fields.Date.context_today(self)
         for order in self:
+            day = fields.Date.to_date(date_from) if date_from else max(today, order.icasa_start_date or today)
             if order.icasa_subscription_state != "active":
                 raise UserError(
                     self.env._(
@@ -369,45 +516,56 @@ class SaleOrder(models.Model):
                         order=order.name,
                     )
                 )
-        self.icasa_subscription_state = "paused"
+            last_resume = max(order.icasa_pause_ids.mapped("date_to"), default=None)
+            if day < order.icasa_start_date or (last_resume and day < last_resume):
+                raise UserError(
+                    self.env._(
+                        "Subscription %(order)s cannot be paused from %(date)s: pick a day after its start and "
+                        "after its last pause.",
+                        order=order.name,
+                        date=format_date(self.env, day),
+                    )
+                )
+            # the pause log is written by this action only: users read it
+            self.env["icasa.subscription.pause"].sudo().create({"order_id": order.id, "date_from": day})
+            order.with_context(icasa_engine=True).icasa_subscription_state = "paused"
+            order._icasa_recheck_from(day)
+            order.message_post(body=self.env._("Paused from %(date)s.", date=format_date(self.env, day)))
+        self._icasa_bill_changes()
+        return True
 
-    def action_icasa_resume(self):
-        """Resume billing from the current period: the paused periods are not billed."""
+    def action_icasa_resume(self, date_to=None):
+        """Resume on ``date_to`` (default today), the first day served again.
+        Periods that fell due before the pause are billed as they were."""
         today = fields.Date.context_today(self)
         for order in self:
             if order.icasa_subscription_state != "paused":
                 raise UserError(
                     self.env._("Subscription %(order)s is not paused; there is nothing to resume.", order=order.name)
                 )
-            period = order._icasa_next_period()
-            values = {"icasa_subscription_state": "active"}
-            if period and period.end < today:
-                current = engine.period_containing(
-                    order.icasa_grid_start or order.icasa_start_date,
-                    order._icasa_recurrence(),
-                    order.icasa_plan_id.alignment,
-                    today,
-                    order.icasa_end_date or None,
+            pause = order.icasa_pause_ids.filtered(lambda p: not p.date_to)[:1]
+            day = fields.Date.to_date(date_to) if date_to else max(today, pause.date_from or today)
+            if pause and day < pause.date_from:
+                raise UserError(
+                    self.env._(
+                        "Subscription %(order)s was paused on %(paused)s: it cannot resume on %(date)s, before.",
+                        order=order.name,
+                        paused=format_date(self.env, pause.date_from),
+                        date=format_date(self.env, day),
+                    )
                 )
-                if current:
-                    values["icasa_next_period_start"] = current.start
-            order.write(values)
-
-    def action_icasa_open_close_wizard(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Close Subscription"),
-            "res_model": "icasa.subscription.close.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_order_id": self.id},
-        }
+            pause.sudo().date_to = day  # the pause log is written by this action only
+            order.with_context(icasa_engine=True).icasa_subscription_state = "active"
+            order._icasa_recheck_from(pause.date_from if pause else day)
+            order.message_post(body=self.env._("Resumed on %(date)s.", date=format_date(self.env, day)))
+        self._icasa_bill_changes()
+        return True
 
     def _icasa_close(self, close_date, reason=None):
-        """Close on ``close_date`` (the last day served). A prepaid period billed
-        beyond it is credited for the unused days when the plan says so."""
-        credits = self.env["account.move"]
+        """Close on ``close_date`` (the last day served). The billing service
+        then brings every period to what it served: a prepaid period billed
+        beyond the close is credited for the unused days when the plan says
+        so, a postpaid one bills its last part."""
         for order in self:
             if order.icasa_subscription_state == "closed":
                 raise UserError(
@@ -418,7 +576,7 @@ class SaleOrder(models.Model):
                         date=order.icasa_close_date,
                     )
                 )
-            if not order.icasa_plan_id or order.icasa_subscription_state == "quotation":
+            if not order.icasa_plan_id or order.icasa_subscription_state not in ("active", "paused"):
                 raise UserError(
                     self.env._(
                         "%(order)s is not a running subscription; cancel the quotation instead.", order=order.name
@@ -433,150 +591,63 @@ class SaleOrder(models.Model):
                         start=order.icasa_start_date,
                     )
                 )
-            order.write(
+            open_pause = order.icasa_pause_ids.filtered(lambda p: not p.date_to)
+            if open_pause:
+                # the pause log is written by the subscription's actions only
+                open_pause.sudo().date_to = max(close_date + timedelta(days=1), open_pause.date_from)
+            order.with_context(icasa_engine=True).write(
                 {
                     "icasa_subscription_state": "closed",
                     "icasa_close_date": close_date,
                     "icasa_close_reason_id": reason.id if reason else False,
-                    "icasa_end_date": close_date,
+                    "icasa_end_date": max(close_date, order.icasa_start_date or close_date),
                     "icasa_tacit_renewal": False,
                 }
             )
-            if order.icasa_plan_id.billing_mode == "prepaid" and order.icasa_plan_id.credit_on_close:
-                credits |= order._icasa_credit_unused(close_date)
-        return credits
+            order._icasa_recheck_from(close_date + timedelta(days=1))
+            order.message_post(
+                body=self.env._("Closed: the last day served is %(date)s.", date=format_date(self.env, close_date))
+            )
+        return self._icasa_bill_changes()
 
-    def _icasa_credit_unused(self, close_date):
-        """A credit note for the days after ``close_date`` of the billed periods."""
-        self.ensure_one()
-        order = self.with_company(self.company_id).with_context(lang=self.partner_invoice_id.lang)
-        rows = order.icasa_period_ids.filtered(
-            lambda r: r.kind == "invoice" and r.period_end > close_date and r.move_id and r.move_id.state != "cancel"
-        )
-        if not rows:
+    def _icasa_bill_changes(self):
+        """Bring the changed periods to what they served right away when the
+        user may invoice; otherwise the next run does it."""
+        changed = self.filtered(lambda o: o.icasa_recheck_from)
+        if not changed:
             return self.env["account.move"]
-        first_unused = close_date + timedelta(days=1)
-        line_vals = []
-        for move_line in rows.move_id.invoice_line_ids.filtered(
-            lambda line: line.icasa_period_end and line.icasa_period_end >= first_unused
-        ):
-            start = max(first_unused, move_line.icasa_period_start)
-            unused = (move_line.icasa_period_end - start).days + 1
-            billed = (move_line.icasa_period_end - move_line.icasa_period_start).days + 1
-            price = prorata.prorate(move_line.price_unit, unused, billed, order.currency_id.decimal_places)
-            line_vals.append(
-                Command.create(
-                    {
-                        "product_id": move_line.product_id.id,
-                        "name": order._icasa_line_label(move_line.product_id, start, move_line.icasa_period_end),
-                        "quantity": move_line.quantity,
-                        "price_unit": float(price),
-                        "discount": move_line.discount,
-                        "tax_ids": [Command.set(move_line.tax_ids.ids)],
-                        "account_id": move_line.account_id.id,
-                        "icasa_period_start": start,
-                        "icasa_period_end": move_line.icasa_period_end,
-                        "icasa_subscription_line_id": move_line.icasa_subscription_line_id.id,
-                    }
+        if not self.env.user.has_group("account.group_account_invoice"):
+            for order in changed:
+                order.message_post(
+                    body=self.env._(
+                        "The periods from %(date)s are billed or credited by the next billing run.",
+                        date=format_date(self.env, order.icasa_recheck_from),
+                    )
                 )
-            )
-        if not line_vals:
             return self.env["account.move"]
-        vals = order._prepare_invoice()
-        vals.update(
-            move_type="out_refund",
-            invoice_line_ids=line_vals,
-            icasa_subscription_id=order.id,
-            reversed_entry_id=rows.move_id[-1:].id,
-            ref=self.env._("Unused days after %(date)s", date=format_date(order.env, close_date)),
-        )
-        if order.icasa_plan_id.journal_id:
-            vals["journal_id"] = order.icasa_plan_id.journal_id.id
-        credit = self.env["account.move"].with_company(order.company_id).sudo().create(vals)
-        self.env["icasa.subscription.period"].sudo().create(
-            {
-                "order_id": order.id,
-                "period_start": first_unused,
-                "period_end": max(rows.mapped("period_end")),
-                "kind": "credit",
-                "move_id": credit.id,
-                "amount_untaxed": -credit.amount_untaxed,
-            }
-        )
-        if order.icasa_plan_id.auto_post:
-            credit._post()
-        order.message_post(
-            body=self.env._(
-                "Closed on %(date)s: credit note %(credit)s of %(amount)s for the unused days.",
-                date=format_date(order.env, close_date),
-                credit=credit.name,
-                amount=credit.amount_untaxed,
-            )
-        )
-        return credit
+        locked = changed._icasa_try_lock()
+        today = fields.Date.context_today(self)
+        result = self.env["icasa.subscription.billing"]._bill_orders(locked, today)
+        return result["moves"]
 
-    def _icasa_adjust_quantity(self, line, delta, day):
-        """A quantity change on ``day`` in a prepaid period already invoiced:
-        charge (more units) or credit (fewer units) the rest of that period,
-        from ``day`` included. Periods not invoiced yet (postpaid) split by
-        days at the change instead (see the quantity changes of the line)."""
+    def _icasa_try_lock(self):
+        """The orders of ``self`` locked for this transaction; those a billing
+        worker holds are left to the run."""
+        self.flush_recordset()
+        self.env.cr.execute(SQL("SELECT id FROM sale_order WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED", self.ids))
+        locked = {row[0] for row in self.env.cr.fetchall()}
+        return self.filtered(lambda o: o.id in locked)
+
+    def action_icasa_open_close_wizard(self):
         self.ensure_one()
-        plan = self.icasa_plan_id
-        if plan.billing_mode != "prepaid" or plan.generate != "invoice":
-            return self.env["account.move"]
-        row = self.icasa_period_ids.filtered(lambda r: r.kind == "invoice" and r.period_start <= day <= r.period_end)[
-            :1
-        ]
-        if not row:
-            return self.env["account.move"]
-        order = self.with_company(self.company_id).with_context(lang=self.partner_invoice_id.lang)
-        grid_start = self.icasa_grid_start or self.icasa_start_date
-        period = engine.period_containing(grid_start, self._icasa_recurrence(), plan.alignment, row.period_start)
-        segments = line._icasa_price_segments(day, row.period_end)
-        parts = prorata.split_period(day, row.period_end, period.full_days, segments, self.currency_id.decimal_places)
-        line_vals = []
-        for part_start, part_end, _price, amount in parts:
-            vals = line._prepare_invoice_line(
-                name=order._icasa_line_label(line.product_id, part_start, part_end, line),
-                quantity=abs(delta),
-                price_unit=float(amount),
-                icasa_period_start=part_start,
-                icasa_period_end=part_end,
-                icasa_subscription_line_id=line.id,
-            )
-            vals.pop("sale_line_ids", None)
-            line_vals.append(Command.create(vals))
-        vals = order._prepare_invoice()
-        vals.update(
-            move_type="out_invoice" if delta > 0 else "out_refund",
-            invoice_line_ids=line_vals,
-            icasa_subscription_id=self.id,
-        )
-        if plan.journal_id:
-            vals["journal_id"] = plan.journal_id.id
-        move = self.env["account.move"].with_company(self.company_id).sudo().create(vals)
-        self.env["icasa.subscription.period"].sudo().create(
-            {
-                "order_id": self.id,
-                "period_start": day,
-                "period_end": row.period_end,
-                "kind": "adjust",
-                "move_id": move.id,
-                "amount_untaxed": move.amount_untaxed if delta > 0 else -move.amount_untaxed,
-            }
-        )
-        if plan.auto_post:
-            move._post()
-        self.message_post(
-            body=self.env._(
-                "%(product)s: quantity changed by %(delta)s on %(date)s; %(document)s for the rest of the period.",
-                product=line.product_id.display_name,
-                delta=delta,
-                date=format_date(order.env, day),
-                document=move.name if move.name and move.name != "/" else move.display_name,
-            )
-        )
-        return move
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Close Subscription"),
+            "res_model": "icasa.subscription.close.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
 
     def _action_cancel(self):
         """Cancelling a running subscription that billed nothing takes it back
@@ -584,7 +655,7 @@ class SaleOrder(models.Model):
         ledger and credit of unused days). A cancelled order that a period
         created opens that period again, as a cancelled invoice does."""
         running = self.filtered(lambda o: o.icasa_subscription_state in ("active", "paused"))
-        billed = running.filtered(lambda o: any(r.kind in ("invoice", "order") for r in o.icasa_period_ids))
+        billed = running.filtered(lambda o: any(r.live for r in o.icasa_period_ids))
         if billed:
             raise UserError(
                 self.env._(
@@ -594,28 +665,25 @@ class SaleOrder(models.Model):
                 )
             )
         result = super()._action_cancel()
-        running.icasa_subscription_state = "quotation"
-        self._icasa_generated_rows(("order",))._icasa_release()
+        running.with_context(icasa_engine=True).icasa_subscription_state = "quotation"
+        self._icasa_generated_rows()._icasa_kill(self.env._("cancelled"))
         return result
 
     def action_draft(self):
-        """A cancelled order that a period created, set back to quotation, bills
-        that period again unless it was billed again meanwhile (refused)."""
+        """A cancelled order that a period created, set back to quotation,
+        counts for its period again."""
         cancelled = self.filtered(lambda o: o.state == "cancel")
-        rows = cancelled._icasa_generated_rows(("released",))._icasa_check_reclaim()
+        rows = cancelled._icasa_generated_rows()._icasa_check_revive()
         result = super().action_draft()
-        rows._icasa_reclaim()
+        rows._icasa_revive()
         return result
 
-    def _icasa_generated_rows(self, kinds):
-        """The ledger rows of the periods these orders were created for."""
+    def _icasa_generated_rows(self):
+        """The ledger rows of the documents these orders are."""
         if not self.ids:
             return self.env["icasa.subscription.period"]
-        return (
-            self.env["icasa.subscription.period"]
-            .sudo()
-            .search([("sale_order_id", "in", self.ids), ("kind", "in", list(kinds))])
-        )
+        # the ledger is read by the engine whatever the user's rights on other orders
+        return self.env["icasa.subscription.period"].sudo().search([("sale_order_id", "in", self.ids)])
 
     def copy_data(self, default=None):
         # A "recurring project": a new quotation with the same lines and plan, fresh dates.
@@ -639,16 +707,16 @@ class SaleOrder(models.Model):
                     orders=", ".join(self.mapped("name")),
                 )
             )
-        idle = self.filtered(lambda o: o.icasa_subscription_state not in ("active", "closed"))
+        idle = self.filtered(lambda o: o.icasa_subscription_state not in ("active", "paused", "closed"))
         if idle:
             raise UserError(
                 self.env._(
-                    "%(orders)s is not running (quotation or paused): start or resume it before invoicing.",
+                    "%(orders)s has not started: confirm or start it before invoicing.",
                     orders=", ".join(idle.mapped("name")),
                 )
             )
         self._icasa_lock_or_raise()
-        result = self._icasa_bill_orders(fields.Date.context_today(self))
+        result = self.env["icasa.subscription.billing"]._bill_orders(self, fields.Date.context_today(self))
         failed = self.filtered(lambda o: o.id in result["failed"])
         if failed:
             # no raise: the error stays on the chatter with its activity
@@ -670,6 +738,19 @@ class SaleOrder(models.Model):
         documents = result["moves"]
         if len(self) == 1 and documents:
             return self.action_icasa_view_invoices()
+        if not documents and not result["orders"]:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "info",
+                    "title": self.env._("Nothing to invoice"),
+                    "message": self.env._(
+                        "%(orders)s: every period due up to today is billed already.",
+                        orders=", ".join(self.mapped("name")),
+                    ),
+                },
+            }
         return True
 
     def _icasa_lock_or_raise(self):
@@ -691,131 +772,13 @@ class SaleOrder(models.Model):
                 )
             )
 
-    @api.model
-    def _icasa_batch_size(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM)
-        try:
-            size = int(value) if value else DEFAULT_BATCH_SIZE
-        except ValueError:
-            size = DEFAULT_BATCH_SIZE
-        return max(size, 1)
-
-    @api.model
-    def _icasa_due_domain_sql(self, today, skip_ids):
-        return SQL(
-            """
-            SELECT id FROM sale_order
-             WHERE icasa_subscription_state IN ('active', 'closed')
-               AND icasa_next_invoice_date <= %(today)s
-               AND NOT (id = ANY(%(skip)s))
-            """,
-            today=today,
-            skip=list(skip_ids),
-        )
-
-    @api.model
-    def _icasa_lock_due_batch(self, today, limit, skip_ids=()):
-        """Ids of due subscriptions, locked for this transaction; rows other
-        workers hold are skipped, so parallel runs split the work."""
-        self.env["sale.order"].flush_model(["icasa_subscription_state", "icasa_next_invoice_date"])
-        self.env.cr.execute(
-            SQL(
-                "%s ORDER BY icasa_next_invoice_date, id LIMIT %s FOR UPDATE SKIP LOCKED",
-                self._icasa_due_domain_sql(today, skip_ids),
-                limit,
-            )
-        )
-        return [row[0] for row in self.env.cr.fetchall()]
-
-    @api.model
-    def _icasa_count_due(self, today, skip_ids=()):
-        self.env.cr.execute(SQL("SELECT count(*) FROM (%s) due", self._icasa_due_domain_sql(today, skip_ids)))
-        return self.env.cr.fetchone()[0]
-
-    @api.model
-    def _cron_generate_recurring(self, batch_size=None, today=None):
-        """Bill every subscription period due up to today, in batches.
-
-        Each batch is locked with SKIP LOCKED, billed with one create per
-        company and language, and committed (outside tests). Returns counts."""
-        today = today or fields.Date.context_today(self)
-        batch_size = batch_size or self._icasa_batch_size()
-        seen = set()
-        totals = {"subscriptions": 0, "documents": 0, "failed": 0}
-        while True:
-            ids = self._icasa_lock_due_batch(today, batch_size, seen)
-            if not ids:
-                break
-            seen.update(ids)
-            with self.env.cr.savepoint(flush=True):
-                result = self.browse(ids)._icasa_bill_orders(today)
-                totals["subscriptions"] += len(ids) - len(result["failed"])
-                totals["documents"] += len(result["moves"]) + len(result["orders"])
-                totals["failed"] += len(result["failed"])
-                self.env["ir.cron"]._notify_progress(done=len(seen), remaining=self._icasa_count_due(today, seen))
-            self._icasa_commit_batch()
-        _logger.info(
-            "Recurring billing: %(subscriptions)s subscriptions billed, %(documents)s documents, %(failed)s failed",
-            totals,
-        )
-        return totals
-
-    def _icasa_commit_batch(self):
-        """Commit the batch just billed, so a crash later loses none of it.
-        Never inside tests, which run in one transaction."""
-        commit_batch(self.env)
-
-    def _icasa_bill_orders(self, today):
-        """Bill the due periods of ``self``, isolating each subscription: the
-        whole batch in one savepoint, and one by one when that fails."""
-        result = {"moves": self.env["account.move"], "orders": self.env["sale.order"], "failed": {}}
-        if not self:
-            return result
-        try:
-            with self.env.cr.savepoint(flush=True):
-                moves, orders = self._icasa_bill_group(today)
-        except Exception:
-            if len(self) == 1:
-                moves, orders = self._icasa_bill_isolated(today, result["failed"])
-            else:
-                moves, orders = self.env["account.move"], self.env["sale.order"]
-                for order in self.browse(self.ids):
-                    order_moves, order_orders = order._icasa_bill_isolated(today, result["failed"])
-                    moves |= order_moves
-                    orders |= order_orders
-        result["moves"], result["orders"] = moves, orders
-        ok = self.browse([oid for oid in self.ids if oid not in result["failed"]])
-        recovered = ok.filtered("icasa_billing_error")
-        if recovered:
-            recovered.icasa_billing_error = False
-            recovered._icasa_failure_activities().action_feedback(
-                feedback=self.env._("Billed successfully by a later run.")
-            )
-        return result
-
-    def _icasa_bill_isolated(self, today, failed):
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint(flush=True):
-                return self._icasa_bill_group(today)
-        except Exception as error:
-            failed[self.id] = str(error)
-            self.browse(self.id)._icasa_report_error(error)
-            return self.env["account.move"], self.env["sale.order"]
-
-    def _icasa_failure_activities(self):
-        activity_type = self.env.ref("icasa_ev_subscription.mail_activity_billing_failed", raise_if_not_found=False)
-        return self.activity_ids.filtered(lambda a: a.activity_type_id == activity_type and activity_type)
-
-    def _icasa_report_error(self, error):
+    def _icasa_record_billing_error(self, message):
         """Post the error on the subscription, flag it and ask its accountant to
         look. A subscription failing run after run keeps one open activity and
         posts the error again only when it changes."""
         self.ensure_one()
-        message = str(error.args[0]) if getattr(error, "args", None) else str(error)
-        _logger.info("Recurring billing of %s failed: %s", self.name, message)
         changed = message != self.icasa_billing_error
-        self.icasa_billing_error = message
+        self.with_context(icasa_engine=True).icasa_billing_error = message
         if changed:
             self.message_post(body=self.env._("Recurring billing failed: %(error)s", error=message))
         open_activities = self._icasa_failure_activities()
@@ -829,6 +792,14 @@ class SaleOrder(models.Model):
             user_id=self._icasa_responsible_accountant().id,
         )
 
+    def _icasa_clear_billing_error(self):
+        self.with_context(icasa_engine=True).icasa_billing_error = False
+        self._icasa_failure_activities().action_feedback(feedback=self.env._("Billed successfully by a later run."))
+
+    def _icasa_failure_activities(self):
+        activity_type = self.env.ref("icasa_ev_subscription.mail_activity_billing_failed", raise_if_not_found=False)
+        return self.activity_ids.filtered(lambda a: a.activity_type_id == activity_type and activity_type)
+
     def _icasa_responsible_accountant(self):
         self.ensure_one()
         group = self.env.ref("account.group_account_manager", raise_if_not_found=False)
@@ -840,99 +811,6 @@ class SaleOrder(models.Model):
                 return users[0]
         return self.user_id or self.env.user
 
-    def _icasa_bill_group(self, today):
-        """Bill every due period of ``self`` (no isolation here): invoices are
-        created with one create per company and language, orders likewise,
-        and the ledger rows in the same transaction."""
-        moves = self.env["account.move"]
-        orders = self.env["sale.order"]
-        groups = defaultdict(list)
-        for order in self:
-            groups[(order.company_id, order.partner_invoice_id.lang or "")].append(order.id)
-        for (company, lang), ids in groups.items():
-            env_orders = self.browse(ids).with_company(company).with_context(lang=lang or None)
-            env_orders._icasa_prefetch()
-            context = env_orders._icasa_invoice_context(company)
-            invoice_vals, order_vals, ledger = [], [], []
-            updates = {}
-            for order in env_orders:
-                plan = order.icasa_plan_id
-                reopened = [
-                    period
-                    for period in order._icasa_reopened_periods()
-                    if engine.due_date(period, plan.billing_mode, plan.days_before) <= today
-                ]
-                ahead = order._icasa_due_periods(today)
-                if not reopened and not ahead:
-                    continue
-                for period in reopened + ahead:
-                    # one-time lines go with the first period, billed again if its invoice was cancelled
-                    first = period.start == order.icasa_start_date
-                    if plan.generate == "order":
-                        order_vals.append(order._icasa_prepare_period_order(period))
-                        ledger.append(("order", order, period))
-                    else:
-                        vals = order._icasa_prepare_period_invoice(period, one_time=first, context=context)
-                        invoice_vals.append(vals)
-                        ledger.append(("invoice", order, period))
-                if ahead:
-                    updates[order] = ahead[-1].end + timedelta(days=1)
-            created_moves = self.env["account.move"]
-            if invoice_vals:
-                created_moves = (
-                    self.env["account.move"]
-                    .with_company(company)
-                    .with_context(lang=lang or None, tracking_disable=True, default_move_type="out_invoice")
-                    .sudo()
-                    .create(invoice_vals)
-                )
-            created_orders = self.env["sale.order"]
-            if order_vals:
-                created_orders = (
-                    self.env["sale.order"]
-                    .with_company(company)
-                    .with_context(lang=lang or None, mail_create_nolog=True)
-                    .sudo()
-                    .create(order_vals)
-                )
-            move_iter, order_iter = iter(created_moves), iter(created_orders)
-            ledger_vals = []
-            for kind, order, period in ledger:
-                row = {
-                    "order_id": order.id,
-                    "period_start": period.start,
-                    "period_end": period.end,
-                    "full_start": period.full_start,
-                    "full_end": period.full_end,
-                    "kind": kind,
-                }
-                if kind == "invoice":
-                    move = next(move_iter)
-                    row.update(move_id=move.id, amount_untaxed=move.amount_untaxed)
-                else:
-                    sale = next(order_iter)
-                    row.update(sale_order_id=sale.id, amount_untaxed=sale.amount_untaxed)
-                ledger_vals.append(row)
-            self.env["icasa.subscription.period"].sudo().create(ledger_vals)
-            for order, next_start in updates.items():
-                order.icasa_next_period_start = next_start
-            if created_orders:
-                created_orders.action_confirm()
-            posted = created_moves.filtered(lambda m: m.icasa_subscription_id.icasa_plan_id.auto_post)
-            if posted:
-                posted._post()
-                to_send = posted.filtered(lambda m: m.icasa_subscription_id.icasa_plan_id.auto_email)
-                if to_send:
-                    to_send.sending_data = {
-                        "author_user_id": self.env.user.id,
-                        "author_partner_id": self.env.user.partner_id.id,
-                    }
-                    self.env.ref("account.ir_cron_account_move_send")._trigger()
-            moves |= created_moves
-            orders |= created_orders
-        self._icasa_end_finished(today)
-        return moves, orders
-
     def _icasa_prefetch(self):
         """Read what billing needs for the whole batch in a few queries."""
         lines = self.order_line
@@ -943,77 +821,7 @@ class SaleOrder(models.Model):
         lines.mapped("icasa_asset_id")
         self.mapped("transaction_ids")
         self.mapped("icasa_period_ids")
-
-    def _icasa_invoice_context(self, company):
-        """Values shared by the invoices of one company: its default sales
-        journal per currency, and whether analytic distribution models exist
-        (without any, the line's own distribution is final)."""
-        journals = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")]
-        )
-        has_models = bool(
-            self.env["account.analytic.distribution.model"]
-            .sudo()
-            .search_count(self.env["account.analytic.distribution.model"]._check_company_domain(company), limit=1)
-        )
-        return {"journals": journals, "journal_by_currency": {}, "analytic_models": has_models}
-
-    def _icasa_default_journal(self, context):
-        currency = self.currency_id
-        cache = context["journal_by_currency"]
-        if currency not in cache:
-            journals = context["journals"]
-            cache[currency] = (
-                journals.filtered(lambda j: j.currency_id == currency)
-                or journals.filtered(lambda j: not j.currency_id)
-                or journals
-            )[:1]
-        return cache[currency]
-
-    def _icasa_due_periods(self, today):
-        """The unbilled periods due up to ``today``. A tacitly renewed term is
-        extended by another term when the period after its end falls due."""
-        self.ensure_one()
-        plan = self.icasa_plan_id
-        grid_start = self.icasa_grid_start or self.icasa_start_date
-        if not plan or not grid_start:
-            return []
-        recurrence = self._icasa_recurrence()
-        first = max(self.icasa_next_period_start or grid_start, grid_start)
-        end = self.icasa_end_date or None
-        renews = self.icasa_tacit_renewal and self.icasa_term_months > 0
-        due = []
-        while True:
-            if end and first > end:
-                if not renews:
-                    break
-                upcoming = engine.period_containing(grid_start, recurrence, plan.alignment, first)
-                if engine.due_date(upcoming, plan.billing_mode, plan.days_before) > today:
-                    break
-                end = end + relativedelta(months=self.icasa_term_months)
-                self.icasa_end_date = end
-                self.message_post(
-                    body=self.env._(
-                        "Renewed for another term of %(months)s months, until %(end)s.",
-                        months=self.icasa_term_months,
-                        end=format_date(self.env, end),
-                    )
-                )
-            chunk = engine.periods_due(
-                grid_start,
-                recurrence,
-                plan.alignment,
-                plan.billing_mode,
-                today,
-                days_before=plan.days_before,
-                end=end,
-                first=first,
-            )
-            due += chunk
-            if not chunk or not end or chunk[-1].end != end:
-                break
-            first = end + timedelta(days=1)
-        return due
+        self.mapped("icasa_pause_ids")
 
     def _icasa_end_finished(self, today):
         """Subscriptions past their end date with nothing left to bill are closed."""
@@ -1026,7 +834,7 @@ class SaleOrder(models.Model):
                 and not order.icasa_tacit_renewal
                 and order._icasa_next_period() is None
             ):
-                order.write(
+                order.with_context(icasa_engine=True).write(
                     {
                         "icasa_subscription_state": "closed",
                         "icasa_close_date": order.icasa_end_date,
@@ -1034,100 +842,12 @@ class SaleOrder(models.Model):
                     }
                 )
 
-    def _icasa_line_label(self, product, start, end, line=None):
-        name = product.display_name
-        if line and line.icasa_asset_id:
-            asset = line.icasa_asset_id
-            name = f"{name} [{asset.sim_iccid or asset.serial_number}]"
-        return self.env._(
-            "%(product)s: %(start)s to %(end)s",
-            product=name,
-            start=format_date(self.env, start),
-            end=format_date(self.env, end),
-        )
-
     def _icasa_recurring_lines(self):
         return self.order_line.filtered(lambda line: line.icasa_recurring and not line.display_type)
 
-    def _icasa_period_line_values(self, period):
-        """Line values of one period: each recurring line at the quantity and
-        price in force, split by days where either changes, pro-rata on
-        partial periods."""
+    def _icasa_prepare_period_order_values(self):
+        """The header of a sale order that bills one period (plans that generate orders)."""
         self.ensure_one()
-        digits = self.currency_id.decimal_places
-        values = []
-        for line in self._icasa_recurring_lines():
-            line._icasa_apply_indexation(period)
-            for start, end, quantity in line._icasa_quantity_segments(period.start, period.end):
-                if not quantity:
-                    continue
-                price_segments = line._icasa_price_segments(start, end)
-                parts = prorata.split_period(start, end, period.full_days, price_segments, digits)
-                for part_start, part_end, _price, amount in parts:
-                    values.append(
-                        {
-                            "line": line,
-                            "start": part_start,
-                            "end": part_end,
-                            "quantity": quantity,
-                            "price_unit": float(amount),
-                        }
-                    )
-        return values
-
-    def _icasa_prepare_period_invoice(self, period, one_time=False, context=None):
-        self.ensure_one()
-        vals = self._prepare_invoice()
-        plan = self.icasa_plan_id
-        if plan.journal_id:
-            vals["journal_id"] = plan.journal_id.id
-        elif "journal_id" not in vals and context:
-            vals["journal_id"] = self._icasa_default_journal(context).id
-        vals["icasa_subscription_id"] = self.id
-        lines = []
-        for part in self._icasa_period_line_values(period):
-            line = part["line"]
-            line_vals = line._prepare_invoice_line(
-                name=self._icasa_line_label(line.product_id, part["start"], part["end"], line),
-                quantity=part["quantity"],
-                price_unit=part["price_unit"],
-                icasa_period_start=part["start"],
-                icasa_period_end=part["end"],
-                icasa_subscription_line_id=line.id,
-            )
-            line_vals.pop("sale_line_ids", None)
-            if context and not context["analytic_models"]:
-                line_vals.setdefault("analytic_distribution", line.analytic_distribution or False)
-            lines.append(Command.create(line_vals))
-        if one_time and not self.icasa_milestone_billing:
-            # one-time lines go on the first invoice, unless milestones bill them
-            for line in self.order_line.filtered(
-                lambda line: not line.icasa_recurring and not line.display_type and line.qty_to_invoice > 0
-            ):
-                lines.append(Command.create(line._prepare_invoice_line()))
-        vals["invoice_line_ids"] = lines
-        return vals
-
-    def _icasa_prepare_period_order(self, period):
-        self.ensure_one()
-        lines = []
-        for part in self._icasa_period_line_values(period):
-            line = part["line"]
-            lines.append(
-                Command.create(
-                    {
-                        "product_id": line.product_id.id,
-                        "name": self._icasa_line_label(line.product_id, part["start"], part["end"], line),
-                        "product_uom_qty": part["quantity"],
-                        "product_uom": line.product_uom.id,
-                        "price_unit": part["price_unit"],
-                        "discount": line.discount,
-                        "tax_id": [Command.set(line.tax_id.ids)],
-                        "icasa_recurring": False,
-                        "icasa_asset_id": line.icasa_asset_id.id,
-                    }
-                )
-            )
         return {
             "partner_id": self.partner_id.id,
             "partner_invoice_id": self.partner_invoice_id.id,
@@ -1143,7 +863,6 @@ class SaleOrder(models.Model):
             "icasa_plan_id": False,
             "sale_order_template_id": False,
             "icasa_origin_order_id": self.id,
-            "order_line": lines,
         }
 
     # ------------------------------------------------------------------

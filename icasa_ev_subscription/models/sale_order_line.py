@@ -2,10 +2,11 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
-from odoo.tools import float_is_zero, format_amount
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_is_zero, format_amount, format_date
 
+from ..tools import ledger as ledger_math
 from ..tools import pricing, prorata
 
 RECURRING_ROLES = ("maintenance", "connectivity")
@@ -64,40 +65,171 @@ class SaleOrderLine(models.Model):
                     )
                 )
 
+    def _compute_price_unit(self):
+        """A recurring line of a running subscription keeps its price: it
+        changes only through a price step, an indexation or an explicit edit,
+        each logged. Odoo would otherwise reprice it to today's list price on
+        a quantity change, since a subscription line is never fully invoiced."""
+        running = self.filtered(lambda line: line._icasa_is_running())
+        return super(SaleOrderLine, self - running)._compute_price_unit()
+
+    def _compute_discount(self):
+        running = self.filtered(lambda line: line._icasa_is_running())
+        return super(SaleOrderLine, self - running)._compute_discount()
+
+    def _icasa_is_running(self):
+        self.ensure_one()
+        return (
+            self.icasa_recurring
+            and not self.display_type
+            and self.order_id.icasa_subscription_state in ("active", "paused", "closed")
+        )
+
     def write(self, vals):
-        watched = {"product_uom_qty", "price_unit"} & set(vals)
+        watched = {"product_uom_qty", "price_unit", "discount"} & set(vals)
         if not watched or self.env.context.get("icasa_no_adjust"):
             return super().write(vals)
-        running = self.filtered(
-            lambda line: (
-                line.icasa_recurring
-                and line.order_id.icasa_subscription_state in ("active", "paused")
-                and not line.display_type
+        running = self.filtered(lambda line: line._icasa_is_running())
+        closed = running.filtered(lambda line: line.order_id.icasa_subscription_state == "closed")
+        if closed:
+            raise UserError(
+                self.env._(
+                    "%(orders)s is closed: its quantities and prices can no longer change.",
+                    orders=", ".join(closed.order_id.mapped("name")),
+                )
             )
+        if "discount" in vals and running:
+            raise UserError(
+                self.env._(
+                    "%(lines)s: the discount of a running subscription line cannot change. Schedule a price step "
+                    "instead.",
+                    lines=", ".join(running.mapped("display_name")),
+                )
+            )
+        day = fields.Date.to_date(self.env.context.get("icasa_effective_date")) or max(
+            [fields.Date.context_today(self), *running.order_id.mapped("icasa_start_date")]
         )
         before = {line.id: (line.product_uom_qty, line.price_unit) for line in running}
+        for line in running:
+            line._icasa_check_effective_date(day)
         result = super().write(vals)
-        today = fields.Date.context_today(self)
         for line in running:
             old_qty, old_price = before[line.id]
+            order = line.order_id
             if line.currency_id.compare_amounts(old_price, line.price_unit):
-                line.order_id.message_post(
-                    body=self.env._(
-                        "%(product)s: base price changed from %(old)s to %(new)s. Reason: %(reason)s",
-                        product=line.product_id.display_name,
-                        old=format_amount(self.env, old_price, line.currency_id),
-                        new=format_amount(self.env, line.price_unit, line.currency_id),
-                        reason=self.env.context.get("icasa_price_reason") or self.env._("edited on the subscription"),
-                    )
-                )
+                line._icasa_rebase_price(old_price, day)
             delta = line.product_uom_qty - old_qty
             if not float_is_zero(delta, precision_rounding=line.product_uom.rounding or 0.01):
+                # the change log is the engine's, written for the user who changes the quantity
                 self.env["icasa.subscription.quantity.change"].sudo().create(
-                    {"line_id": line.id, "date": today, "old_quantity": old_qty, "new_quantity": line.product_uom_qty}
+                    {"line_id": line.id, "date": day, "old_quantity": old_qty, "new_quantity": line.product_uom_qty}
                 )
-                if line.order_id.icasa_subscription_state == "active":
-                    line.order_id._icasa_adjust_quantity(line, delta, today)
+                order.message_post(
+                    body=self.env._(
+                        "%(product)s: quantity %(old)s to %(new)s from %(date)s.",
+                        product=line.product_id.display_name,
+                        old=old_qty,
+                        new=line.product_uom_qty,
+                        date=format_date(self.env, day),
+                    )
+                )
+            order._icasa_recheck_from(day)
+        running.order_id._icasa_bill_changes()
         return result
+
+    def _icasa_check_effective_date(self, day):
+        """A change takes effect on or after the start and after the line's last change."""
+        self.ensure_one()
+        order = self.order_id
+        last = max(self.icasa_quantity_change_ids.mapped("date"), default=None)
+        if (order.icasa_start_date and day < order.icasa_start_date) or (last and day < last):
+            raise UserError(
+                self.env._(
+                    "%(line)s: a change cannot take effect on %(date)s, before the subscription's start or its "
+                    "last change (%(last)s). Pick a later effective date.",
+                    line=self.display_name,
+                    date=format_date(self.env, day),
+                    last=format_date(self.env, last or order.icasa_start_date),
+                )
+            )
+
+    def _icasa_edit_reason(self):
+        return self.env._("edited on the subscription")
+
+    def _icasa_rebase_price(self, old_price, day):
+        """An explicit edit of the base price from ``day``: the days before
+        keep the old price (price steps fill the gaps the existing steps
+        leave), and the change is logged."""
+        self.ensure_one()
+        start = self.order_id.icasa_start_date
+        steps = self._icasa_steps()
+        gaps = pricing.gaps(steps, start, day - timedelta(days=1)) if start and day > start else []
+        reason = self.env.context.get("icasa_price_reason") or self._icasa_edit_reason()
+        Step = self.env["icasa.subscription.price.step"].with_context(icasa_no_post=True)
+        for first, last in gaps:
+            Step.create(
+                {"line_id": self.id, "date_from": first, "date_to": last, "price_unit": old_price, "reason": reason}
+            )
+        self.order_id.message_post(
+            body=self.env._(
+                "%(product)s: base price changed from %(old)s to %(new)s from %(date)s. Reason: %(reason)s",
+                product=self.product_id.display_name,
+                old=format_amount(self.env, old_price, self.currency_id),
+                new=format_amount(self.env, self.price_unit, self.currency_id),
+                date=format_date(self.env, day),
+                reason=reason,
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Period values of the line, next to _prepare_invoice_line
+    # ------------------------------------------------------------------
+
+    def _icasa_period_parts(self, ranges, full_days, digits):
+        """``[(first, last, quantity, unit amount)]`` of this line over the served ranges of a period."""
+        self.ensure_one()
+        return ledger_math.period_parts(
+            ranges, full_days, self._icasa_quantity_segments, self._icasa_price_segments, digits
+        )
+
+    def _icasa_period_label(self, first, last, correction=False):
+        self.ensure_one()
+        name = self.product_id.display_name
+        if self.icasa_asset_id:
+            name = f"{name} [{self.icasa_asset_id.sim_iccid or self.icasa_asset_id.serial_number}]"
+        values = {"product": name, "start": format_date(self.env, first), "end": format_date(self.env, last)}
+        if correction:
+            return self.env._("%(product)s: correction for %(start)s to %(end)s", **values)
+        return self.env._("%(product)s: %(start)s to %(end)s", **values)
+
+    def _icasa_prepare_period_invoice_line(self, first, last, quantity, amount, correction=False):
+        """An invoice line of one period part (or of a correction, at quantity 1, no discount)."""
+        self.ensure_one()
+        vals = self._prepare_invoice_line(
+            name=self._icasa_period_label(first, last, correction),
+            quantity=quantity,
+            price_unit=amount,
+            icasa_period_start=first,
+            icasa_period_end=last,
+            icasa_subscription_line_id=self.id,
+        )
+        if correction:
+            vals["discount"] = 0.0
+        return vals
+
+    def _icasa_prepare_period_order_line(self, first, last, quantity, amount, correction=False):
+        self.ensure_one()
+        return {
+            "product_id": self.product_id.id,
+            "name": self._icasa_period_label(first, last, correction),
+            "product_uom_qty": quantity,
+            "product_uom": self.product_uom.id,
+            "price_unit": amount,
+            "discount": 0.0 if correction else self.discount,
+            "tax_id": [Command.set(self.tax_id.ids)],
+            "icasa_recurring": False,
+            "icasa_asset_id": self.icasa_asset_id.id,
+        }
 
     def _icasa_steps(self):
         self.ensure_one()
@@ -170,9 +302,21 @@ class SaleOrderLine(models.Model):
         self.icasa_indexed_until = anniversary
         if new == old:
             return self.env["icasa.subscription.price.step"]
-        return self.env["icasa.subscription.price.step"].create(
-            {"line_id": self.id, "date_from": anniversary, "price_unit": float(new), "reason": reason}
+        return (
+            self.env["icasa.subscription.price.step"]
+            .with_context(icasa_engine=True)
+            .create({"line_id": self.id, "date_from": anniversary, "price_unit": float(new), "reason": reason})
         )
+
+    @api.depends("icasa_recurring", "order_id.icasa_plan_id")
+    def _compute_invoice_status(self):
+        """A recurring line is billed period by period: invoiced once a period
+        document bills it, never "upselling" because its periods add up."""
+        res = super()._compute_invoice_status()
+        for line in self:
+            if line.icasa_recurring and line.order_id.icasa_plan_id and line.state == "sale":
+                line.invoice_status = "invoiced" if line.invoice_lines else "no"
+        return res
 
     @api.depends("icasa_recurring", "order_id.icasa_plan_id")
     def _compute_qty_to_invoice(self):

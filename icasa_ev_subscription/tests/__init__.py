@@ -7,3 +7,5 @@ from . import test_subscription_standard_invoicing
 from . import test_subscription_reopen
 from . import test_subscription_views
 from . import test_subscription_create_invoice_refused
+from . import test_subscription_random_lifecycle
+from . import test_subscription_money_defects

@@ -44,7 +44,9 @@ class SubscriptionCommon(AccountTestInvoicingCommon):
             }
         )
         # subscriptions of other data (demo) must not be billed by the runs of these tests
-        cls.env["sale.order"].sudo().search([("icasa_plan_id", "!=", False)]).icasa_subscription_state = "paused"
+        cls.env["sale.order"].sudo().search([("icasa_plan_id", "!=", False)]).with_context(
+            icasa_engine=True
+        ).icasa_subscription_state = "quotation"
         cls.customer = cls.env["res.partner"].create({"name": "Charge Point Customer"})
         cls.monthly_calendar = cls._plan("Monthly calendar", alignment="calendar")
         cls.monthly = cls._plan("Monthly anniversary")
@@ -85,7 +87,7 @@ class SubscriptionCommon(AccountTestInvoicingCommon):
 
     def _bill(self, today, orders=None):
         # the cron runs as the superuser
-        return self.env["sale.order"].sudo()._cron_generate_recurring(today=today)
+        return self.env["icasa.subscription.billing"].sudo()._cron_generate_recurring(today=today)
 
     def _ledger(self, order):
         return [(r.period_start, r.period_end, r.kind) for r in order.icasa_period_ids.sorted("period_start")]

@@ -19,7 +19,11 @@ class TestSubscriptionCron(SubscriptionCommon):
         with patch.object(
             Cron, "_notify_progress", lambda self, done, remaining, deactivate=False: calls.append((done, remaining))
         ):
-            result = self.env["sale.order"].sudo()._cron_generate_recurring(batch_size=2, today=date(2027, 1, 1))
+            result = (
+                self.env["icasa.subscription.billing"]
+                .sudo()
+                ._cron_generate_recurring(batch_size=2, today=date(2027, 1, 1))
+            )
         self.assertEqual(result, {"subscriptions": 5, "documents": 5, "failed": 0})
         self.assertEqual(calls, [(2, 3), (4, 1), (5, 0)])
         for order in orders:
@@ -27,33 +31,37 @@ class TestSubscriptionCron(SubscriptionCommon):
 
     def test_batch_size_from_config(self):
         self.env["ir.config_parameter"].sudo().set_param("icasa_ev_subscription.cron_batch_size", "7")
-        self.assertEqual(self.env["sale.order"]._icasa_batch_size(), 7)
+        self.assertEqual(self.env["icasa.subscription.billing"]._batch_size(), 7)
 
     def test_crash_between_batches_then_rerun(self):
         orders = [self._subscription(self.monthly, date(2027, 1, 1)) for _i in range(5)]
-        SaleOrder = type(self.env["sale.order"])
-        original = SaleOrder._icasa_bill_orders
+        Billing = type(self.env["icasa.subscription.billing"])
+        original = Billing._bill_orders
         batches = []
 
-        def crash_on_second_batch(records, today):
-            result = original(records, today)
+        def crash_on_second_batch(service, records, today):
+            result = original(service, records, today)
             batches.append(records.ids)
             if len(batches) == 2:
                 raise KeyboardInterrupt("simulated crash after billing, before the commit")
             return result
 
         crashed = False
-        with patch.object(SaleOrder, "_icasa_bill_orders", crash_on_second_batch):
+        with patch.object(Billing, "_bill_orders", crash_on_second_batch):
             # not assertRaises: it would roll back the first batch too
             try:
-                self.env["sale.order"].sudo()._cron_generate_recurring(batch_size=2, today=date(2027, 2, 1))
+                self.env["icasa.subscription.billing"].sudo()._cron_generate_recurring(
+                    batch_size=2, today=date(2027, 2, 1)
+                )
             except KeyboardInterrupt:
                 crashed = True
         self.assertTrue(crashed)
         billed = [o for o in orders if o.icasa_period_ids]
         # the first batch is kept, the crashed one rolled back
         self.assertEqual(sorted(o.id for o in billed), sorted(batches[0]))
-        result = self.env["sale.order"].sudo()._cron_generate_recurring(batch_size=2, today=date(2027, 2, 1))
+        result = (
+            self.env["icasa.subscription.billing"].sudo()._cron_generate_recurring(batch_size=2, today=date(2027, 2, 1))
+        )
         self.assertEqual(result["failed"], 0)
         for order in orders:
             self.assertEqual(
@@ -75,7 +83,11 @@ class TestSubscriptionCron(SubscriptionCommon):
             }
         )
         poisoned = self._subscription(self.monthly, date(2027, 1, 1), lines=[(poisoned_product, 1, 30.0)])
-        result = self.env["sale.order"].sudo()._cron_generate_recurring(batch_size=10, today=date(2027, 1, 1))
+        result = (
+            self.env["icasa.subscription.billing"]
+            .sudo()
+            ._cron_generate_recurring(batch_size=10, today=date(2027, 1, 1))
+        )
         self.assertEqual(result, {"subscriptions": 3, "documents": 3, "failed": 1})
         for order in healthy:
             self.assertEqual(len(order.icasa_period_ids), 1)
@@ -86,7 +98,7 @@ class TestSubscriptionCron(SubscriptionCommon):
         self.assertTrue(poisoned.activity_ids)
         # fixed, the next run bills it and clears the error
         bad_account.deprecated = False
-        result = self.env["sale.order"].sudo()._cron_generate_recurring(today=date(2027, 1, 1))
+        result = self.env["icasa.subscription.billing"].sudo()._cron_generate_recurring(today=date(2027, 1, 1))
         self.assertEqual(result, {"subscriptions": 1, "documents": 1, "failed": 0})
         self.assertFalse(poisoned.icasa_billing_error)
 
@@ -124,11 +136,17 @@ class TestSubscriptionCron(SubscriptionCommon):
         self.assertTrue(order.activity_ids)
         self.assertFalse(order.icasa_period_ids)
 
-    def test_invoice_now_refuses_a_paused_subscription(self):
+    def test_invoice_now_on_a_paused_subscription_bills_nothing_paused(self):
         order = self._subscription(self.monthly, date(2027, 1, 1))
-        order.action_icasa_pause()
-        with self.assertRaisesRegex(UserError, "not running"):
-            order.action_icasa_invoice_now()
+        order.action_icasa_pause()  # from its start
+        with freeze_time("2027-01-05"):
+            action = order.action_icasa_invoice_now()
+        self.assertEqual(action["params"]["title"], "Nothing to invoice")
+        self.assertEqual(self._ledger(order), [(date(2027, 1, 1), date(2027, 1, 31), "none")])
+        self.assertFalse(order.icasa_subscription_move_ids)
+        quote = self._subscription(self.monthly, date(2027, 1, 1), confirm=False)
+        with self.assertRaisesRegex(UserError, "has not started"):
+            quote.action_icasa_invoice_now()
 
     def test_failure_activity_goes_to_an_accountant(self):
         salesman = self.env["res.users"].create(

@@ -30,7 +30,7 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
         self.assertEqual(order.icasa_close_reason_id, reason)
         self.assertEqual(
             self._ledger(order),
-            [(date(2027, 3, 1), date(2027, 3, 31), "invoice"), (date(2027, 3, 21), date(2027, 3, 31), "credit")],
+            [(date(2027, 3, 1), date(2027, 3, 31), "invoice"), (date(2027, 3, 1), date(2027, 3, 31), "credit")],
         )
         # nothing more is billed after the close
         self._bill(date(2027, 6, 1))
@@ -75,17 +75,38 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
         quote = self._subscription(self.monthly, date(2027, 1, 1), confirm=False)
         quote.unlink()
 
-    def test_pause_and_resume_skips_the_paused_periods(self):
-        order = self._subscription(self.monthly, date(2027, 1, 1))
+    def test_pause_and_resume_bill_the_days_served(self):
+        plan = self._plan("Credits unused days", credit_on_close=True)
+        order = self._subscription(plan, date(2027, 1, 1))
         self._bill(date(2027, 1, 1))
-        order.action_icasa_pause()
-        self._bill(date(2027, 3, 15))
-        self.assertEqual(len(order.icasa_period_ids), 1)
+        # paused from 10 January: 1-9 January served, 30 x 9/31 = 8.709... -> 8.71; 21.29 credited
+        with freeze_time("2027-01-10"):
+            order.action_icasa_pause(date(2027, 1, 10))
+        credit = order.icasa_subscription_move_ids.filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(credit.amount_untaxed, 21.29)
+        # February falls in the pause: recorded as nothing to bill
+        self._bill(date(2027, 3, 14))
+        self.assertEqual(
+            self._ledger(order),
+            [
+                (date(2027, 1, 1), date(2027, 1, 31), "invoice"),
+                (date(2027, 1, 1), date(2027, 1, 31), "credit"),
+                (date(2027, 2, 1), date(2027, 2, 28), "none"),
+                (date(2027, 3, 1), date(2027, 3, 31), "none"),
+            ],
+        )
+        # resumed on 15 March: 15-31 March, 30 x 17/31 = 16.451... -> 16.45
         with freeze_time("2027-03-15"):
-            order.action_icasa_resume()
-        self.assertEqual(order.icasa_next_invoice_date, date(2027, 3, 1))
-        self._bill(date(2027, 3, 15))
-        self.assertEqual([p[0] for p in self._ledger(order)], [date(2027, 1, 1), date(2027, 3, 1)])
+            order.action_icasa_resume(date(2027, 3, 15))
+        march = order.icasa_subscription_move_ids.filtered(lambda m: m.icasa_period_start == date(2027, 3, 1))
+        self.assertEqual(march.amount_untaxed, 16.45)
+        self.assertEqual(
+            (march.invoice_line_ids.icasa_period_start, march.invoice_line_ids.icasa_period_end),
+            (date(2027, 3, 15), date(2027, 3, 31)),
+        )
+        self._bill(date(2027, 4, 1))
+        april = order.icasa_subscription_move_ids.filtered(lambda m: m.icasa_period_start == date(2027, 4, 1))
+        self.assertEqual(april.amount_untaxed, 30.0)
 
     def test_fixed_term_with_tacit_renewal(self):
         plan = self._plan("Yearly", interval_unit="year")
@@ -143,14 +164,18 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
         with freeze_time("2027-03-21"):
             line.product_uom_qty = 2
         adjust = order.icasa_period_ids.filtered(lambda r: r.kind == "adjust")
-        self.assertEqual((adjust.period_start, adjust.period_end), (date(2027, 3, 21), date(2027, 3, 31)))
+        self.assertEqual((adjust.period_start, adjust.period_end), (date(2027, 3, 1), date(2027, 3, 31)))
+        self.assertEqual(
+            (adjust.move_id.invoice_line_ids.icasa_period_start, adjust.move_id.invoice_line_ids.icasa_period_end),
+            (date(2027, 3, 21), date(2027, 3, 31)),
+        )
         self.assertEqual(adjust.move_id.move_type, "out_invoice")
         self.assertEqual(adjust.move_id.amount_untaxed, 10.65)
         self.assertEqual(adjust.move_id.invoice_line_ids.quantity, 1.0)
         # removed again from 26 March: 6 days credited, 30 x 6/31 = 5.806... -> 5.81
         with freeze_time("2027-03-26"):
             line.product_uom_qty = 1
-        credit = order.icasa_period_ids.filtered(lambda r: r.kind == "adjust" and r.move_id.move_type == "out_refund")
+        credit = order.icasa_period_ids.filtered(lambda r: r.kind == "credit")
         self.assertEqual(credit.move_id.amount_untaxed, 5.81)
         # April is billed at the new quantity
         self._bill(date(2027, 4, 1))
@@ -250,6 +275,9 @@ class TestSubscriptionLifecycle(SubscriptionCommon):
     def test_fixed_term_of_36_months_ends(self):
         order = self._subscription(self.monthly, date(2027, 1, 15), icasa_term_months=36)
         self.assertEqual(order.icasa_end_date, date(2030, 1, 14))
+        # at most 24 periods a run: the backlog goes on in the next run
+        self._bill(date(2030, 6, 1))
+        self.assertEqual(len(order.icasa_period_ids), 24)
         self._bill(date(2030, 6, 1))
         self.assertEqual(len(order.icasa_period_ids), 36)
         self.assertEqual(order.icasa_period_ids.sorted("period_start")[-1].period_end, date(2030, 1, 14))

@@ -48,9 +48,13 @@ class TestSubscriptionReopen(SubscriptionCommon):
             self._ledger(order),
             [
                 (date(2027, 1, 1), date(2027, 1, 31), "invoice"),
-                (date(2027, 2, 1), date(2027, 2, 28), "released"),
+                (date(2027, 2, 1), date(2027, 2, 28), "invoice"),
                 (date(2027, 2, 1), date(2027, 2, 28), "invoice"),
             ],
+        )
+        self.assertEqual(
+            [(r.live, r.note) for r in order.icasa_period_ids.sorted("id")],
+            [(True, False), (False, "cancelled"), (True, False)],
         )
         # a second run adds nothing; the next month goes on as usual
         self.assertEqual(self._bill(date(2027, 2, 1))["documents"], 0)
@@ -109,8 +113,10 @@ class TestSubscriptionReopen(SubscriptionCommon):
         self._bill(date(2027, 3, 1))
         jan, _feb, mar = order.icasa_period_ids.sorted("period_start").move_id
         jan.unlink()
-        released = order.icasa_period_ids.filtered(lambda r: r.kind == "released")
-        self.assertEqual((released.period_start, released.document_model), (date(2027, 1, 1), False))
+        released = order.icasa_period_ids.filtered(lambda r: not r.live)
+        self.assertEqual(
+            (released.period_start, released.move_id, released.note), (date(2027, 1, 1), jan.browse(), "deleted")
+        )
         self.assertIn("deleted", order.message_ids[0].body)
         self.assertIn("01/01/2027", order.message_ids[0].body)
         mar.unlink()
@@ -166,7 +172,7 @@ class TestSubscriptionReopen(SubscriptionCommon):
         order._icasa_close(date(2027, 3, 20))
         self._bill(date(2027, 3, 21))
         order.icasa_subscription_move_ids.button_cancel()
-        self.assertEqual(order.icasa_next_invoice_date, date(2027, 3, 21))
+        self.assertEqual(order.icasa_next_invoice_date, date(2027, 3, 1))
         self._bill(date(2027, 3, 25))
         live = self._live(order, date(2027, 3, 1))
         self.assertEqual(len(live), 1)

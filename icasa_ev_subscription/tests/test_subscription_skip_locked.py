@@ -68,24 +68,24 @@ class TestSubscriptionSkipLocked(TransactionCase):
             env1 = api.Environment(cr1, SUPERUSER_ID, {})
             env2 = api.Environment(cr2, SUPERUSER_ID, {})
             # worker 1 takes a batch of 3 and holds the locks
-            batch1 = env1["sale.order"]._icasa_lock_due_batch(TODAY, 3)
+            batch1 = env1["icasa.subscription.billing"]._lock_due_batch(TODAY, 3)
             self.assertEqual(len(batch1), 3)
             self.assertTrue(set(batch1) <= set(order_ids))
             # worker 2 runs the whole cron meanwhile: it skips the locked rows
             # the "Invoice now" button of a row a worker holds is refused, not queued
             with self.assertRaisesRegex(UserError, "being invoiced"):
                 env2["sale.order"].browse(batch1[0])._icasa_lock_or_raise()
-            result2 = env2["sale.order"]._cron_generate_recurring(batch_size=2, today=TODAY)
+            result2 = env2["icasa.subscription.billing"]._cron_generate_recurring(batch_size=2, today=TODAY)
             self.assertEqual(result2, {"subscriptions": 3, "documents": 3, "failed": 0})
             billed2 = env2["icasa.subscription.period"].search([("order_id", "in", order_ids)]).order_id.ids
             self.assertEqual(sorted(billed2), sorted(set(order_ids) - set(batch1)))
             cr2.commit()
             # worker 1 bills its batch; a second pass of worker 2 finds nothing left
-            result1 = env1["sale.order"].browse(batch1)._icasa_bill_orders(TODAY)
+            result1 = env1["icasa.subscription.billing"]._bill_orders(env1["sale.order"].browse(batch1), TODAY)
             self.assertFalse(result1["failed"])
             self.assertEqual(len(result1["moves"]), 3)
             cr1.commit()
-            self.assertEqual(env2["sale.order"]._cron_generate_recurring(today=TODAY)["documents"], 0)
+            self.assertEqual(env2["icasa.subscription.billing"]._cron_generate_recurring(today=TODAY)["documents"], 0)
             cr2.rollback()
         with closing(db.cursor()) as cr:
             cr.execute(

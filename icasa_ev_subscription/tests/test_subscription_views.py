@@ -28,7 +28,7 @@ class TestSubscriptionViews(SubscriptionCommon):
         self._bill(date(2027, 3, 1))  # March billed: next invoice on 1 April
         due = self._subscription(self.monthly, date(2027, 3, 5))
         in_error = self._subscription(self.monthly, date(2027, 4, 1))
-        in_error.icasa_billing_error = "no income account"
+        in_error.with_context(icasa_engine=True).icasa_billing_error = "no income account"
         paused = self._subscription(self.monthly, date(2027, 4, 1))
         paused.action_icasa_pause()
         ending = self._subscription(self.monthly, date(2027, 4, 1), icasa_end_date=date(2027, 4, 5))

@@ -76,3 +76,31 @@ def apply_floor(old_price, new_price, no_decrease):
     if no_decrease and new_price < old_price:
         return old_price
     return new_price
+
+
+def gaps(steps, start, end):
+    """The ``[(first, last)]`` ranges of ``start``..``end`` that no step covers
+    (where the base price applies). An open step runs until the next step."""
+    if start > end:
+        return []
+    ordered = sorted(steps, key=lambda s: s[0])
+    covered = []
+    for i, (date_from, date_to, _price) in enumerate(ordered):
+        if date_to is None:
+            date_to = ordered[i + 1][0] - timedelta(days=1) if i + 1 < len(ordered) else end
+        covered.append((date_from, date_to))
+    result = []
+    cursor = start
+    for first, last in covered:
+        if last < cursor:
+            continue
+        if first > end:
+            break
+        if first > cursor:
+            result.append((cursor, min(first - timedelta(days=1), end)))
+        cursor = max(cursor, last + timedelta(days=1))
+        if cursor > end:
+            return result
+    if cursor <= end:
+        result.append((cursor, end))
+    return result

@@ -10,6 +10,7 @@ constant over a full period.
 
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 
@@ -26,13 +27,29 @@ def quantize(value, places=2):
     return to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+def quantize_exact(value, places=2):
+    """A ``Fraction`` rounded half up (away from zero) to ``places`` decimals, as a ``Decimal``.
+    Exact: no digit is lost before the rounding, so a value of exactly half a cent
+    always rounds up."""
+    scale = 10**places
+    scaled = abs(value) * scale
+    units = int(scaled) + (1 if scaled - int(scaled) >= Fraction(1, 2) else 0)
+    if value < 0:
+        units = -units
+    return Decimal(units).scaleb(-places)
+
+
+def to_fraction(value):
+    return Fraction(to_decimal(value))
+
+
 def prorate(amount, days, full_days, places=2):
     """``amount * days / full_days``, rounded half up."""
     if full_days <= 0:
         raise ValueError("a period has at least one day")
     if not 0 <= days <= full_days:
         raise ValueError(f"{days} days do not fit in a period of {full_days} days")
-    return quantize(to_decimal(amount) * days / full_days, places)
+    return quantize_exact(to_fraction(amount) * days / full_days, places)
 
 
 def split_amounts(segments, full_days, places=2):
@@ -42,12 +59,12 @@ def split_amounts(segments, full_days, places=2):
         raise ValueError("a period has at least one day")
     if sum(days for days, _price in segments) > full_days:
         raise ValueError("the segments are longer than the period")
-    exact = Decimal(0)
+    exact = Fraction(0)
     done = Decimal(0)
     amounts = []
     for days, price in segments:
-        exact += to_decimal(price) * days / full_days
-        rounded = quantize(exact, places)
+        exact += to_fraction(price) * days / full_days
+        rounded = quantize_exact(exact, places)
         amounts.append(rounded - done)
         done = rounded
     return amounts

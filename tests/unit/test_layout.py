@@ -1,6 +1,7 @@
 """Checks on the repository itself: manifests agree with the layout the team relies on."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,10 @@ ADDONS = {
 @pytest.mark.parametrize("addon", sorted(ADDONS))
 def test_manifest(addon):
     manifest = ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())
-    assert manifest["version"] == "18.0.1.0.0"
+    # 18.0.x.y.z; a version past 18.0.1.0.0 brings its migration scripts
+    assert re.fullmatch(r"18\.0\.\d+\.\d+\.\d+", manifest["version"])
+    if manifest["version"] != "18.0.1.0.0":
+        assert (ROOT / addon / "migrations" / manifest["version"]).is_dir(), f"{addon}: no migration folder"
     assert manifest["license"] == "LGPL-3"
     assert manifest["depends"] == ADDONS[addon]
     for path in manifest.get("data", []) + manifest.get("demo", []):
