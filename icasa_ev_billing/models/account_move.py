@@ -202,7 +202,12 @@ class AccountMoveLine(models.Model):
         """What a credit note line must cancel out of this line, or None for a balancing line."""
         self.ensure_one()
         if self.display_type == "product":
-            return ("product", tuple(sorted(self.sale_line_ids.ids)), self.product_id.id, tuple(sorted(self.tax_ids.ids)))
+            return (
+                "product",
+                tuple(sorted(self.sale_line_ids.ids)),
+                self.product_id.id,
+                tuple(sorted(self.tax_ids.ids)),
+            )
         if self.display_type == "tax":
             return ("tax", self.tax_line_id.id)
         if self.display_type in ("rounding", "epd"):

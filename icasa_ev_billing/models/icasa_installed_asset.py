@@ -174,9 +174,7 @@ class IcasaInstalledAsset(models.Model):
 def check_serial_number(env, serial):
     """Refuse a blank (once tidied) or oversized serial number with a message that says what to do."""
     if not serial:
-        raise ValidationError(
-            env._("The serial number is empty: type the serial number printed on the equipment.")
-        )
+        raise ValidationError(env._("The serial number is empty: type the serial number printed on the equipment."))
     if len(serial) > SERIAL_MAX:
         raise ValidationError(
             env._(

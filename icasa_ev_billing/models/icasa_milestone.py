@@ -440,7 +440,12 @@ class IcasaMilestone(models.Model):
                         milestone=milestone.name,
                     )
                 )
-            if not early and milestone.trigger == "date" and milestone.scheduled_date and milestone.scheduled_date > today:
+            if (
+                not early
+                and milestone.trigger == "date"
+                and milestone.scheduled_date
+                and milestone.scheduled_date > today
+            ):
                 raise UserError(
                     self.env._(
                         "Milestone %(milestone)s of %(order)s falls due on %(date)s and is invoiced on that date. "

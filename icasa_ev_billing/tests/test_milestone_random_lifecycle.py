@@ -1,13 +1,13 @@
 """Random walks through the lives of milestone orders, with the billing invariants checked after every step.
 
 Each sequence confirms an order billed by milestones, then takes up to
-``MAX_STEPS`` random steps (mostly a few, one sequence in ten 10 or more) among those that apply: reach a milestone, invoice
-a reached one, post, cancel or delete a draft invoice, credit a posted invoice
-in full or in part (Odoo's reversal wizard), reverse and create a new draft
-(the wizard's modify mode), cancel, replan or delete a milestone. The test
-keeps its own model of what each step does (which milestone is invoiced by
-which live invoice, which credit note is a concession) and after every step
-checks that
+``MAX_STEPS`` random steps (mostly a few; one sequence in ten takes 10 or more)
+among those that apply: reach a milestone, invoice a reached one, post, cancel
+or delete a draft invoice, credit a posted invoice in full or in part (Odoo's
+reversal wizard), reverse and create a new draft (the wizard's modify mode),
+cancel, replan or delete a milestone. The test keeps its own model of what each
+step does (which milestone is invoiced by which live invoice, which credit note
+is a concession) and after every step checks that
 
 * every milestone is in the state the model expects;
 * a milestone's invoice bills that milestone's part of the order and no other
@@ -87,7 +87,7 @@ class TestMilestoneRandomLifecycle(IcasaMilestoneCommon):
                     raise _Rollback
             except _Rollback:
                 pass
-            except Exception as error:  # noqa: BLE001 - any failure is reported with its reproduction
+            except Exception as error:  # any failure: reported with its reproduction
                 script = "\n".join(f"  {i}. {step}" for i, step in enumerate(steps, start=1))
                 raise AssertionError(
                     f"Random milestone lifecycle failed: ICASA_LIFECYCLE_SEED={SEED} run {run} "
@@ -109,7 +109,9 @@ class TestMilestoneRandomLifecycle(IcasaMilestoneCommon):
         self.digits = order.currency_id.decimal_places
         self.names = {m.id: m.name for m in order.icasa_milestone_ids}
         steps.append("confirm")
-        self._expect_invoices(order.icasa_milestone_ids.filtered(lambda m: m.trigger == "confirmation"), order.action_confirm)
+        self._expect_invoices(
+            order.icasa_milestone_ids.filtered(lambda m: m.trigger == "confirmation"), order.action_confirm
+        )
         self._check(steps)
         # mostly short lives, one in ten long: the steps that bill are what the time goes on
         length = rng.randint(10, MAX_STEPS) if rng.random() < 0.1 else rng.randint(1, 6)
@@ -141,7 +143,9 @@ class TestMilestoneRandomLifecycle(IcasaMilestoneCommon):
         total = sum(self._minor(line.price_subtotal) for line in order.order_line)
         targets = split_total(total, [m.share for m in active], PERCENT)
         invoiced = [
-            sum(self._minor(inv.amount_untaxed) for inv in self._live(m)) if self.model.state[m.id] == "invoiced" else None
+            sum(self._minor(inv.amount_untaxed) for inv in self._live(m))
+            if self.model.state[m.id] == "invoiced"
+            else None
             for m in active
         ]
         return dict(zip(active.ids, milestone_amounts(total, targets, invoiced), strict=True))
@@ -292,14 +296,20 @@ class TestMilestoneRandomLifecycle(IcasaMilestoneCommon):
             if milestone.id in self.model.nothing_to_bill and not live:
                 continue
             self.assertEqual(len(live), 1, f"{milestone.name} has one live invoice")
-            self.assertEqual(self._minor(live.amount_untaxed), self.model.expected[live.id], f"{milestone.name}'s invoice")
+            self.assertEqual(
+                self._minor(live.amount_untaxed), self.model.expected[live.id], f"{milestone.name}'s invoice"
+            )
         # per order line: invoices minus full credit notes (net invoiced plus concessions)
         invoices = order.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state != "cancel")
         full_refunds = self.env["account.move"].browse(sorted(self.model.full_refunds))
         all_invoiced = all(m.state == "invoiced" for m in milestones.filtered(lambda m: m.state != "cancelled"))
         for line in order.order_line:
-            billed = sum(self._minor(aml.price_subtotal) for aml in invoices.invoice_line_ids if line in aml.sale_line_ids)
-            billed -= sum(self._minor(aml.price_subtotal) for aml in full_refunds.invoice_line_ids if line in aml.sale_line_ids)
+            billed = sum(
+                self._minor(aml.price_subtotal) for aml in invoices.invoice_line_ids if line in aml.sale_line_ids
+            )
+            billed -= sum(
+                self._minor(aml.price_subtotal) for aml in full_refunds.invoice_line_ids if line in aml.sale_line_ids
+            )
             subtotal = self._minor(line.price_subtotal)
             self.assertLessEqual(billed, subtotal, f"{line.product_id.name} is not billed above its amount")
             if all_invoiced:
