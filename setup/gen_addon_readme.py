@@ -3,8 +3,9 @@
 Usage: python setup/gen_addon_readme.py [--check]
 
 The fragments are written in the small common subset of Markdown and
-reStructuredText (paragraphs, "- " bullets, **bold**); `code` becomes ``code``
-and "## Title" becomes an underlined section title. --check exits 1 when a
+reStructuredText (paragraphs, "- " bullets, **bold**); `code` becomes ``code``,
+"## Title" and "### Title" become underlined section titles and a fenced block
+a literal block. --check exits 1 when a
 README.rst is out of date.
 """
 
@@ -20,11 +21,21 @@ SECTIONS = (("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"), ("USAGE
 
 def md_to_rst(text):
     out = []
+    literal = False
     for line in text.strip().splitlines():
+        if line.startswith("```"):
+            # a fenced block becomes a literal block
+            literal = not literal
+            if literal:
+                out += ["::", ""]
+            continue
+        if literal:
+            out.append(f"    {line}" if line else "")
+            continue
         m = re.match(r"^(#{2,4}) (.*)$", line)
         if m:
             title = m.group(2).strip()
-            out += [title, "~" * len(title)]
+            out += [title, {2: "~", 3: "^"}.get(len(m.group(1)), '"') * len(title)]
             continue
         out.append(re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", line))
     return "\n".join(out)
