@@ -171,18 +171,45 @@ class AccountMove(models.Model):
         return res
 
     def button_draft(self):
-        for move in self.filtered(lambda m: m.state == "cancel" and m.icasa_milestone_id):
-            if move.icasa_milestone_id.state == "invoiced":
+        """Resetting a cancelled invoice, or the credit note that cancelled one, bills its milestone again.
+
+        Only a reached milestone (one waiting for its invoice) may be billed that way: an
+        invoiced one would be billed twice, a planned or cancelled one outside its schedule.
+        """
+        revived = self.filtered(lambda m: m.state == "cancel" and m.icasa_milestone_id)
+        for refund in self.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted"):
+            invoice = refund.sudo().reversed_entry_id
+            if invoice.icasa_milestone_id and invoice._icasa_is_fully_reversed():
+                revived |= invoice
+        for invoice in revived:
+            milestone = invoice.sudo().icasa_milestone_id
+            if milestone.state == "reached":
+                continue
+            if milestone.state == "invoiced":
                 raise UserError(
                     self.env._(
-                        "Milestone %(milestone)s has been invoiced again since %(invoice)s was cancelled: "
-                        "resetting this invoice would bill it twice.",
-                        milestone=move.icasa_milestone_id.name,
-                        invoice=move.display_name,
+                        "Milestone %(milestone)s has been invoiced again since %(invoice)s was cancelled or "
+                        "credited: resetting it would bill the milestone twice. Cancel or credit %(invoices)s first.",
+                        milestone=milestone.name,
+                        invoice=invoice.display_name,
+                        invoices=", ".join(milestone._icasa_live_invoices().mapped("display_name")),
                     )
                 )
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestone)s is %(state)s: resetting %(invoice)s would bill it outside its "
+                    "schedule. Mark the milestone reached and invoice it instead.",
+                    milestone=milestone.name,
+                    state=milestone._icasa_state_label(),
+                    invoice=invoice.display_name,
+                )
+            )
+        milestones = self._icasa_milestones()
         res = super().button_draft()
-        self._icasa_milestones()._icasa_sync_invoice_state()
+        milestones._icasa_sync_invoice_state()
+        # an invoice billing its milestone again must still fit the order's schedule
+        milestones.order_id._icasa_check_milestone_amounts()
+        milestones.order_id._icasa_check_not_overbilled()
         return res
 
     @api.ondelete(at_uninstall=False)

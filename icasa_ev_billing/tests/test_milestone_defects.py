@@ -62,6 +62,33 @@ class TestMilestoneDefects(IcasaMilestoneCommon):
         last = self._reach(activation)
         self.assertEqual((last.amount_untaxed, last.amount_total), (348.00, 421.08))
 
+    def test_defect04_a_reset_credit_note_never_bills_a_milestone_twice(self):
+        """Resetting the credit note revives the 870.00 invoice: refused unless the milestone awaits an invoice."""
+        order = self._order()
+        order.action_confirm()
+        installation = order.icasa_milestone_ids[1]
+        refund = self._reverse(self._reach(installation))
+        self.assertEqual(installation.state, "reached")
+        # reached, waiting for an invoice: resetting the credit note bills it with the old invoice
+        refund.button_draft()
+        self.assertEqual(installation.state, "invoiced")
+        self.assertEqual(order.icasa_amount_milestone_remaining, 348.00)
+        refund.action_post()
+        self.assertEqual(installation.state, "reached")
+        again = self.env["account.move"].browse(installation.action_invoice()["res_id"])
+        with self.assertRaisesRegex(UserError, "Milestone Installation has been invoiced again"):
+            refund.button_draft()
+        again.unlink()
+        installation.action_cancel()
+        with self.assertRaisesRegex(UserError, "Milestone Installation is cancelled: resetting"):
+            refund.button_draft()
+        installation.action_reset_planned()
+        with self.assertRaisesRegex(UserError, "Milestone Installation is planned: resetting"):
+            refund.button_draft()
+        self.assertEqual(refund.state, "posted")
+        self.assertEqual(order.icasa_milestone_ids.mapped("amount"), [522.00, 870.00, 348.00])
+        self.assertEqual(order.icasa_amount_milestone_remaining, 1218.00)
+
     # --- 5 ------------------------------------------------------------------------------------
 
     def test_defect05_fully_credited_means_every_line_and_tax(self):

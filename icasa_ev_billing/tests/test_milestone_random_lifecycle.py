@@ -5,9 +5,10 @@ Each sequence confirms an order billed by milestones, then takes up to
 among those that apply: reach a milestone, invoice a reached one, post, cancel
 or delete a draft invoice, credit a posted invoice in full or in part (Odoo's
 reversal wizard), reverse and create a new draft (the wizard's modify mode),
-cancel, replan or delete a milestone. The test keeps its own model of what each
-step does (which milestone is invoiced by which live invoice, which credit note
-is a concession) and after every step checks that
+reset a credit note to draft and post it again, cancel, replan or delete a
+milestone. The test keeps its own model of what each step does (which
+milestone is invoiced by which live invoice, which credit note is a
+concession) and after every step checks that
 
 * every milestone is in the state the model expects;
 * a milestone's invoice bills that milestone's part of the order and no other
@@ -49,9 +50,9 @@ class _Model:
         self.state = {m.id: "planned" for m in milestones}
         self.invoices = {m.id: [] for m in milestones}  # invoice ids, oldest first
         self.expected = {}  # invoice id: untaxed minor amount it must bill
-        self.full_refunds = set()  # credit notes that cancel an invoice (full credit, modify)
-        self.partial_refunds = set()  # concessions
-        self.refunded = {}  # invoice id: "full" | "partial"
+        # credit note id: (invoice id, "full" | "partial"); full: a full credit or a modify,
+        # which cancels the invoice while posted; partial: a concession
+        self.refunds = {}
         self.nothing_to_bill = set()  # milestones invoiced for 0.00: no invoice
 
 
@@ -131,10 +132,14 @@ class TestMilestoneRandomLifecycle(IcasaMilestoneCommon):
         model = self.model
         return self.order.icasa_milestone_ids.filtered(lambda m: model.state.get(m.id) in states)
 
+    def _refunds(self, invoice, kind, state="posted"):
+        ids = [refund for refund, (inv, k) in self.model.refunds.items() if inv == invoice.id and k == kind]
+        return self.env["account.move"].browse(ids).filtered(lambda r: r.state == state)
+
     def _live(self, milestone):
         """The model's live invoices of a milestone: not cancelled, deleted or fully credited."""
         moves = self.env["account.move"].browse(self.model.invoices[milestone.id]).exists()
-        return moves.filtered(lambda inv: inv.state != "cancel" and self.model.refunded.get(inv.id) != "full")
+        return moves.filtered(lambda inv: inv.state != "cancel" and not self._refunds(inv, "full"))
 
     def _expected_amounts(self):
         """Each active milestone's amount as the model sees it, in minor units."""
@@ -197,14 +202,26 @@ class TestMilestoneRandomLifecycle(IcasaMilestoneCommon):
                     actions.append((f"cancel {label}", lambda inv=invoice: self._do_cancel_invoice(inv)))
                     actions.append((f"delete {label}", lambda inv=invoice: self._do_delete_invoice(inv)))
                 elif invoice.state == "posted":
-                    if invoice.id not in self.model.refunded:
+                    credited = {kind for inv, kind in self.model.refunds.values() if inv == invoice.id}
+                    if not credited:
                         actions.append((f"credit {label} in full", lambda inv=invoice: self._do_credit(inv)))
                         actions.append(
                             (f"reverse {label} and create a new draft", lambda inv=invoice: self._do_modify(inv))
                         )
-                    actions.append(
-                        (f"credit half a line of {label}", lambda inv=invoice: self._do_credit(inv, partial=True))
-                    )
+                    if "full" not in credited:
+                        actions.append(
+                            (f"credit half a line of {label}", lambda inv=invoice: self._do_credit(inv, partial=True))
+                        )
+        for refund_id, (invoice_id, kind) in self.model.refunds.items():
+            refund = self.env["account.move"].browse(refund_id)
+            invoice = self.env["account.move"].browse(invoice_id)
+            if kind != "full" or not invoice.exists():
+                continue
+            label = f"the credit note of {self._invoice_label(invoice)}"
+            if refund.state == "posted":
+                actions.append((f"reset {label} to draft", lambda r=refund, inv=invoice: self._do_reset_refund(r, inv)))
+            elif refund.state == "draft":
+                actions.append((f"post {label} again", lambda r=refund, inv=invoice: self._do_post_refund(r, inv)))
         return actions
 
     def _do_reach(self, milestone):
@@ -243,20 +260,25 @@ class TestMilestoneRandomLifecycle(IcasaMilestoneCommon):
                 }
             )
         refund.action_post()
-        if partial:
-            self.model.partial_refunds.add(refund.id)
-            self.model.refunded.setdefault(invoice.id, "partial")
-        else:
-            self.model.full_refunds.add(refund.id)
-            self.model.refunded[invoice.id] = "full"
-            self._reopen_if_unbilled(milestone)
+        self.model.refunds[refund.id] = (invoice.id, "partial" if partial else "full")
+        self._reopen_if_unbilled(milestone)
+
+    def _do_reset_refund(self, refund, invoice):
+        """The engine refuses when the milestone is billed again since: the invoice would bill it twice."""
+        milestone = invoice.icasa_milestone_id
+        if self._refusable(refund.button_draft) and self.model.state[milestone.id] == "reached":
+            self.model.state[milestone.id] = "invoiced"
+
+    def _do_post_refund(self, refund, invoice):
+        refund.action_post()
+        self._reopen_if_unbilled(invoice.icasa_milestone_id)
 
     def _do_modify(self, invoice):
         milestone = invoice.icasa_milestone_id
         expected = self.model.expected[invoice.id]
         draft = self.env["account.move"].browse(self._reversal(invoice).modify_moves()["res_id"])
-        self.model.full_refunds |= set(invoice.reversal_move_ids.ids)
-        self.model.refunded[invoice.id] = "full"
+        for refund in invoice.reversal_move_ids:
+            self.model.refunds[refund.id] = (invoice.id, "full")
         self.assertEqual(draft.icasa_milestone_id, milestone, "the new draft bills the same milestone")
         self.model.invoices[milestone.id].append(draft.id)
         self.model.expected[draft.id] = expected
@@ -301,7 +323,11 @@ class TestMilestoneRandomLifecycle(IcasaMilestoneCommon):
             )
         # per order line: invoices minus full credit notes (net invoiced plus concessions)
         invoices = order.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state != "cancel")
-        full_refunds = self.env["account.move"].browse(sorted(self.model.full_refunds))
+        full_refunds = (
+            self.env["account.move"]
+            .browse(sorted(refund for refund, (_inv, kind) in self.model.refunds.items() if kind == "full"))
+            .filtered(lambda r: r.state == "posted")
+        )
         all_invoiced = all(m.state == "invoiced" for m in milestones.filtered(lambda m: m.state != "cancelled"))
         for line in order.order_line:
             billed = sum(
