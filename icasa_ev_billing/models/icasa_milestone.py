@@ -79,6 +79,14 @@ class IcasaMilestone(models.Model):
         help="Untaxed amount of the milestone's posted invoices, net of their posted credit notes "
         "(draft invoices are not invoiced yet).",
     )
+    billing_status = fields.Selection(
+        [("to_come", "To Come"), ("draft", "In Draft"), ("invoiced", "Invoiced")],
+        string="Invoice Status",
+        compute="_compute_billing_status",
+        groups=MONEY_GROUPS,
+        help="Invoiced: a posted invoice bills the milestone. In Draft: only a draft does, which is not an "
+        "invoice until it is posted.",
+    )
     invoice_ids = fields.One2many("account.move", "icasa_milestone_id", string="Invoices", groups=MONEY_GROUPS)
     invoice_count = fields.Integer(compute="_compute_invoice_count", groups=MONEY_GROUPS)
     asset_ids = fields.One2many("icasa.installed.asset", "milestone_id", string="Installed Assets")
@@ -121,6 +129,11 @@ class IcasaMilestone(models.Model):
             for milestone in milestones:
                 milestone.amount = from_minor(amounts.get(milestone, 0), digits)
                 milestone.amount_invoiced = from_minor(milestone._icasa_posted_net_minor(), digits)
+
+    @api.depends("state", "invoice_ids.state", "invoice_ids.reversal_move_ids.state")
+    def _compute_billing_status(self):
+        for milestone in self:
+            milestone.billing_status = milestone._icasa_billing_status() if milestone.id else "to_come"
 
     @api.depends("invoice_ids")
     def _compute_invoice_count(self):

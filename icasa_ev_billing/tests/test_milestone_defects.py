@@ -145,6 +145,7 @@ class TestMilestoneDefects(IcasaMilestoneCommon):
             ],
         )
         self.assertEqual(first.amount_invoiced, 0.00)
+        self.assertEqual(first.billing_status, "draft")
         schedule = invoice._icasa_report_schedule()
         self.assertEqual([row["status"] for row in schedule["rows"]], ["draft", "to_come", "to_come"])
         self.assertEqual((schedule["invoiced"], schedule["draft"], schedule["remaining"]), (0.00, 522.00, 1218.00))
@@ -161,6 +162,7 @@ class TestMilestoneDefects(IcasaMilestoneCommon):
             ],
         )
         self.assertEqual(first.amount_invoiced, 522.00)
+        self.assertEqual(first.billing_status, "invoiced")
         schedule = invoice._icasa_report_schedule()
         self.assertEqual([row["status"] for row in schedule["rows"]], ["invoiced", "to_come", "to_come"])
         self.assertEqual((schedule["invoiced"], schedule["draft"], schedule["remaining"]), (522.00, 0.00, 1218.00))
