@@ -51,7 +51,7 @@ class IcasaSubscriptionPeriod(models.Model):
         required=True,
         default="invoice",
     )
-    live = fields.Boolean(default=True, help="Counts in what the period has billed.")
+    live = fields.Boolean(string="Counts", default=True, help="Counts in what the period has billed.")
     note = fields.Char(help="Why the row is dead, or what the credit note conceded.")
     billing_key = fields.Date(
         help="The period start on the live first document of a period: the key of the no-double-billing constraint."
