@@ -176,9 +176,9 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             message = str(error.args[0]) if error.args else str(error)
         except Exception as error:
             _logger.exception("Recurring billing of %s failed with an unexpected error", order.name)
+            detail = f"{type(error).__name__}: {error}"
             message = self.env._(
-                "Unexpected error (%(error)s). The server log has the details; please report it.",
-                error=f"{type(error).__name__}: {error}",
+                "Unexpected error (%(error)s). The server log has the details; please report it.", error=detail
             )
         failed[order.id] = message
         self._report_error(order.browse(order.id), message)
