@@ -285,6 +285,14 @@ class IcasaMilestone(models.Model):
             if changed:
                 names = ", ".join(f"{m.name} of {m.order_name}" for m in changed)
                 raise self._icasa_state_write_error(names, engine_fields)
+        if "order_id" in vals and any(m.order_id.id != vals["order_id"] for m in self):
+            # its share, its invoices and its schedule belong to its order
+            raise UserError(
+                self.env._(
+                    "Milestones %(milestones)s cannot move to another order: create a milestone on that order instead.",
+                    milestones=", ".join(f"{m.name} of {m.order_name}" for m in self),
+                )
+            )
         self._icasa_check_share_values([(vals, milestone) for milestone in self] if self else [])
         money_fields = {"share", "state", "sequence"}
         res = super().write(vals)

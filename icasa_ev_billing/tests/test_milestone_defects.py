@@ -245,6 +245,9 @@ class TestMilestoneDefects(IcasaMilestoneCommon):
             self.env["icasa.milestone"].with_user(self.salesman).create(
                 {"order_id": order.id, "name": "Paid", "share": 1.0, "state": "invoiced"}
             )
+        other = self._order()
+        with self.assertRaisesRegex(UserError, r"Milestones Order of S\d+ cannot move to another order"):
+            first.with_user(self.salesman).write({"order_id": other.id})
         self.assertEqual(first.state, "invoiced")
         self.assertEqual(order.icasa_amount_milestone_remaining, 1155.00)
         # the actions still move it, and say so in the chatter
