@@ -645,8 +645,9 @@ class IcasaMilestone(models.Model):
     def _cron_invoice_due_milestones(self):
         """Reach and invoice the scheduled-date milestones that are due, in batches.
 
-        Row locks (SKIP LOCKED) let parallel workers share the work; each milestone
-        runs in a savepoint so one bad milestone is reported on its order and skipped.
+        Row locks (SKIP LOCKED) let parallel workers share the work; the due milestones
+        of each order run in a savepoint, so that an order that cannot be billed is
+        reported on its chatter and skipped while the others go on.
         """
         today = fields.Date.context_today(self)
         done = 0
@@ -666,25 +667,29 @@ class IcasaMilestone(models.Model):
             )
             if not rows:
                 break
+            # the due milestones of one order are billed together (one schedule, one batch of invoices)
+            by_order = defaultdict(lambda: self.browse())
             for milestone in self.browse([r[0] for r in rows]):
-                lang = milestone.order_id.partner_invoice_id.lang or self.env.lang
+                by_order[milestone.order_id] |= milestone
+            for order, due in by_order.items():
+                lang = order.partner_invoice_id.lang or self.env.lang
                 try:
                     with self.env.cr.savepoint():
-                        milestone.with_company(milestone.company_id).with_context(lang=lang)._icasa_reach()
+                        due.with_company(order.company_id).with_context(lang=lang)._icasa_reach()
                 except Exception as error:
-                    failed.append(milestone.id)
+                    failed.extend(due.ids)
                     if isinstance(error, (UserError, ValidationError)):
-                        _logger.info("Milestone %s could not be invoiced: %s", milestone.id, error)
+                        _logger.info("Milestones %s could not be invoiced: %s", due.ids, error)
                     else:
-                        _logger.exception("Milestone %s could not be invoiced", milestone.id)
-                    milestone.order_id.message_post(
+                        _logger.exception("Milestones %s could not be invoiced", due.ids)
+                    order.message_post(
                         body=self.env._(
                             "Milestone %(milestone)s is due but could not be invoiced: %(error)s",
-                            milestone=milestone.name,
+                            milestone=", ".join(due.mapped("name")),
                             error=str(error),
                         )
                     )
-                done += 1
+                done += len(due)
             remaining = self.search_count(
                 [
                     ("state", "=", "planned"),

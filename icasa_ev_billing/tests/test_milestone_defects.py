@@ -336,6 +336,29 @@ class TestMilestoneDefects(IcasaMilestoneCommon):
         self.assertLessEqual(large_queries, 4 * small_queries, report)
         self.assertLessEqual(large_rows, 4 * small_rows, report)
 
+    @freeze_time("2025-01-10")
+    def test_defect17_cron_bills_an_orders_due_instalments_together(self):
+        """Eleven instalments fall due while the cron did not run: billed in one go, 1,740.00 to the cent."""
+        order = self._order(plan=False)
+        order.action_confirm()
+        self._split(order, 12, "month", date(2025, 1, 10))  # the first is due today: 145.00
+        milestones = order.icasa_milestone_ids
+        self.assertEqual(milestones.mapped("state"), ["invoiced"] + ["planned"] * 11)
+        rows = [0]
+
+        def counting(total, targets, invoiced):
+            rows[0] += len(targets)
+            return milestone_amounts(total, targets, invoiced)
+
+        with freeze_time("2025-12-10"), patch.object(sale_order_module, "milestone_amounts", counting):
+            self.env["icasa.milestone"]._cron_invoice_due_milestones()
+        self.assertEqual(set(milestones.mapped("state")), {"invoiced"})
+        # 1,740.00 / 12 = 145.00 each
+        self.assertEqual(set(order.invoice_ids.mapped("amount_untaxed")), {145.00})
+        self.assertEqual(round(sum(order.invoice_ids.mapped("amount_total")), 2), 2105.40)
+        # one schedule for the eleven (12 milestones a time), not one per invoice (12 + 12 + ...)
+        self.assertLessEqual(rows[0], 4 * 12, f"{rows[0]} milestone rows worked through")
+
     @freeze_time("2025-06-30")
     def test_defect17_300_instalments_bill_the_order_to_the_cent(self):
         """1,740.00 in 300 weekly instalments, all due: 300 invoices of 5.80 (3.60 + 1.50 + 0.30 + 0.40)."""
