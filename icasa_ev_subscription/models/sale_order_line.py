@@ -85,7 +85,49 @@ class SaleOrderLine(models.Model):
             and self.order_id.icasa_subscription_state in ("active", "paused", "closed")
         )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A recurring line added to a running subscription serves from its
+        effective date (today by default): before it, its quantity is 0."""
+        lines = super().create(vals_list)
+        added = lines.filtered(lambda line: line._icasa_is_running())
+        for line in added:
+            day = line._icasa_effective_date()
+            # the change log is the engine's, written for the user who adds the line
+            self.env["icasa.subscription.quantity.change"].sudo().create(
+                {"line_id": line.id, "date": day, "old_quantity": 0.0, "new_quantity": line.product_uom_qty}
+            )
+            line.order_id.message_post(
+                body=self.env._(
+                    "%(product)s added: quantity %(quantity)s from %(date)s.",
+                    product=line.product_id.display_name,
+                    quantity=line.product_uom_qty,
+                    date=format_date(self.env, day),
+                )
+            )
+            line.order_id._icasa_recheck_from(day)
+        added.order_id._icasa_bill_changes()
+        return lines
+
+    def _icasa_effective_date(self):
+        day = self.env.context.get("icasa_effective_date")
+        if day:
+            return fields.Date.to_date(day)
+        return max([fields.Date.context_today(self), *self.order_id.mapped("icasa_start_date")])
+
     def write(self, vals):
+        frozen = {"product_id", "icasa_recurring", "product_uom"} & set(vals)
+        if frozen and not self.env.context.get("icasa_engine"):
+            running = self.filtered(lambda line: line._icasa_is_running() and line.icasa_quantity_change_ids)
+            running |= self.filtered(lambda line: line._icasa_is_running() and line.invoice_lines)
+            if running:
+                raise UserError(
+                    self.env._(
+                        "%(lines)s: the product, unit and recurrence of a billed subscription line cannot change. "
+                        "Set its quantity to 0 from a date and add a new line instead.",
+                        lines=", ".join(running.mapped("display_name")),
+                    )
+                )
         watched = {"product_uom_qty", "price_unit", "discount"} & set(vals)
         if not watched or self.env.context.get("icasa_no_adjust"):
             return super().write(vals)
@@ -106,9 +148,7 @@ class SaleOrderLine(models.Model):
                     lines=", ".join(running.mapped("display_name")),
                 )
             )
-        day = fields.Date.to_date(self.env.context.get("icasa_effective_date")) or max(
-            [fields.Date.context_today(self), *running.order_id.mapped("icasa_start_date")]
-        )
+        day = running._icasa_effective_date()
         before = {line.id: (line.product_uom_qty, line.price_unit) for line in running}
         for line in running:
             line._icasa_check_effective_date(day)

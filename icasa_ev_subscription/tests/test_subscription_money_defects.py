@@ -484,3 +484,19 @@ class TestSubscriptionMoneyDefects(SubscriptionCommon):
         self.assertEqual(order.invoice_count, 2)
         self.assertEqual(order.order_line.invoice_status, "invoiced")
         self.assertNotEqual(order.invoice_status, "upselling")
+
+    def test_a_line_added_to_a_running_subscription_serves_from_its_day(self):
+        order = self._subscription(self.crediting, date(2027, 3, 1), lines=[(self.maintenance, 1, 31.0)])
+        self._bill(date(2027, 3, 1))
+        with freeze_time("2027-03-11"):
+            order.write({"order_line": [Command.create({"product_id": self.sim.id, "price_unit": 4.5})]})
+        sim_line = order.order_line.filtered(lambda line: line.product_id == self.sim)
+        # SIM data from 11 March: 4.50 x 21/31 = 3.048... -> 3.05, nothing before
+        adjust = order.icasa_period_ids.filtered(lambda r: r.kind == "adjust")
+        self.assertEqual(adjust.line_amounts, {str(sim_line.id): 3.05})
+        with freeze_time("2027-03-20"):
+            order._icasa_close(date(2027, 3, 20))
+        # served: 31 x 20/31 = 20.00 and 4.50 x 10/31 = 1.451... -> 1.45
+        self.assertEqual(self._net(order), 21.45)
+        with self.assertRaisesRegex(UserError, "cannot change"):
+            order.order_line[0].product_id = self.sim
