@@ -191,9 +191,10 @@ class AccountMoveLine(models.Model):
 
     def _copy_data_extend_business_fields(self, values):
         # a credit note or replacement draft keeps the service period and subscription line
-        super()._copy_data_extend_business_fields(values)
+        result = super()._copy_data_extend_business_fields(values)
         values.update(
             icasa_period_start=self.icasa_period_start,
             icasa_period_end=self.icasa_period_end,
             icasa_subscription_line_id=self.icasa_subscription_line_id.id,
         )
+        return result

@@ -327,7 +327,7 @@ class TestSubscriptionMoneyDefects(SubscriptionCommon):
         Order = type(self.env["sale.order"])
 
         def cannot_post(order, message):
-            raise UserError("Unable to send message, please configure the sender's email address.")
+            raise UserError(order.env._("Unable to send message, please configure the sender's email address."))
 
         with (
             patch.object(Order, "_icasa_record_billing_error", cannot_post),
