@@ -261,7 +261,7 @@ class SaleOrder(models.Model):
                     )
                 )
 
-    @api.constrains("icasa_start_date", "icasa_term_months")
+    @api.constrains("icasa_start_date", "icasa_term_months", "icasa_end_date")
     def _check_icasa_plausible(self):
         today = fields.Date.context_today(self)
         earliest = today - relativedelta(years=PLAUSIBLE_YEARS)
@@ -277,6 +277,17 @@ class SaleOrder(models.Model):
                         start=start,
                         earliest=earliest,
                         latest=latest,
+                    )
+                )
+            end = order.icasa_end_date
+            if start and end and end > start + relativedelta(months=MAX_TERM_MONTHS):
+                raise ValidationError(
+                    self.env._(
+                        "Subscription %(order)s ends on %(end)s, more than %(max)s months after its start. Leave "
+                        "the end date empty for an open-ended subscription.",
+                        order=order.name,
+                        end=end,
+                        max=MAX_TERM_MONTHS,
                     )
                 )
             if not 0 <= order.icasa_term_months <= MAX_TERM_MONTHS:

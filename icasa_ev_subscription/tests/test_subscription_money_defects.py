@@ -234,6 +234,8 @@ class TestSubscriptionMoneyDefects(SubscriptionCommon):
             self._subscription(self.monthly, date(1726, 11, 1))
         with self.assertRaisesRegex(ValidationError, "at most 1200 months"):
             self._subscription(self.monthly, date(2027, 1, 1), icasa_term_months=100000)
+        with self.assertRaisesRegex(ValidationError, "Leave the end date empty"):
+            self._subscription(self.monthly, date(2027, 1, 1), icasa_end_date=date(9999, 12, 31))
         with self.assertRaisesRegex(ValidationError, "longer than a hundred years"):
             self._plan("Millennial", interval_unit="year", interval_number=1000)
 
