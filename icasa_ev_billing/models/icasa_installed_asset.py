@@ -66,7 +66,8 @@ class IcasaInstalledAsset(models.Model):
         if "serial_number" not in vals:
             return vals
         serial = normalise_serial(vals["serial_number"])
-        check_serial_number(self.env, serial)
+        asset_type = self.env["icasa.asset.type"].browse(vals.get("asset_type_id")) or self.asset_type_id[:1]
+        check_serial_number(self.env, serial, asset_type.name or self.env._("equipment"))
         return dict(vals, serial_number=serial)
 
     def _icasa_check_duplicate_serial(self, company_id, asset_type_id, serial, exclude_ids=(), seen=None):
@@ -171,15 +172,21 @@ class IcasaInstalledAsset(models.Model):
                 asset.name = asset.serial_number or asset.name
 
 
-def check_serial_number(env, serial):
-    """Refuse a blank (once tidied) or oversized serial number with a message that says what to do."""
+def check_serial_number(env, serial, what):
+    """Refuse a blank (once tidied) or oversized serial number of ``what`` (an asset type), saying what to do."""
     if not serial:
-        raise ValidationError(env._("The serial number is empty: type the serial number printed on the equipment."))
+        raise ValidationError(
+            env._(
+                "The serial number of the %(what)s is empty: type the serial number printed on the equipment.",
+                what=what,
+            )
+        )
     if len(serial) > SERIAL_MAX:
         raise ValidationError(
             env._(
-                "Serial number %(serial)s... is %(length)s characters long: at most %(max)s are allowed. Type the "
-                "serial number printed on the equipment.",
+                "The serial number of the %(what)s (%(serial)s...) is %(length)s characters long: at most %(max)s "
+                "are allowed. Type the serial number printed on the equipment.",
+                what=what,
                 serial=serial[:20],
                 length=len(serial),
                 max=SERIAL_MAX,

@@ -398,9 +398,9 @@ class TestMilestoneDefects(IcasaMilestoneCommon):
             with self.assertRaisesRegex(ValidationError, f"Serial number {duplicate.split()[0]} 0001 .* already"):
                 self._asset(duplicate)
         for blank in ("", "   ", "\t"):
-            with self.assertRaisesRegex(ValidationError, "serial number is empty"):
+            with self.assertRaisesRegex(ValidationError, "serial number of the Wallbox AC is empty"):
                 self._asset(blank)
-        with self.assertRaisesRegex(ValidationError, "is 1000000 characters long: at most 64"):
+        with self.assertRaisesRegex(ValidationError, r"Wallbox AC \(XXXX.*\) is 1000000 characters long: at most 64"):
             self._asset("X" * 1_000_000)
         with self.assertRaisesRegex(ValidationError, "at most 64"):
             asset.serial_number = "Y" * 65
@@ -415,7 +415,7 @@ class TestMilestoneDefects(IcasaMilestoneCommon):
             ([" wb-7"], r"Serial number wb-7 of a Wallbox AC is already recorded"),
             (["AB 1", "ab  1"], r"Serial number ab 1 of a Wallbox AC is entered twice"),
             (["Q" * 65], "at most 64"),
-            (["  "], "serial number is empty"),
+            (["  "], "serial number of the Wallbox AC is empty"),
         ):
             wizard = self.env["icasa.milestone.reach.wizard"].create(
                 {

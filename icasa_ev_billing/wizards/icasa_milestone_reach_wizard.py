@@ -106,7 +106,7 @@ class IcasaMilestoneReachAsset(models.TransientModel):
         Asset = self.env["icasa.installed.asset"]
         for line in self:
             serial = normalise_serial(line.serial_number)
-            check_serial_number(self.env, serial)
+            check_serial_number(self.env, serial, line.asset_type_id.name or line.product_id.display_name or "")
             Asset._icasa_check_duplicate_serial(company.id, line.asset_type_id.id, serial, seen=seen)
 
     def _prepare_asset_values(self, order, milestone):
