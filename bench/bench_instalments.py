@@ -10,6 +10,9 @@ builds, or a throwaway copy of it):
 For each N it prints the seconds the wizard's Split takes (N milestones created,
 N invoices of the 1,740.00 order created in one batch) and the queries it runs.
 Before the batched invoicing, 25, 50, 100 and 300 instalments took 7, 18, 28 and 227 s.
+After it, on this project's 2-core machine: 25, 100 and 300 in 3.4, 9.8 and 26.6 s
+(593, 2,110 and 6,182 queries), each time 1,740.00 billed to the cent; nearly all of
+it is Odoo's own invoice creation (taxes and lines of each invoice).
 """
 
 import argparse
