@@ -34,10 +34,11 @@ def served_ranges(start, end, sub_start, last_day=None, pauses=(), keep_started=
     if first > last:
         return []
     days = []
+    # a pause resumed on the day it began covers no day
     cuts = sorted(
         (max(p_from, first), (p_to - timedelta(days=1)) if p_to else last)
         for p_from, p_to in pauses
-        if p_from <= last and (p_to is None or p_to > first)
+        if p_from <= last and (p_to is None or (p_to > first and p_to > p_from))
     )
     ranges = []
     cursor = first
@@ -49,7 +50,15 @@ def served_ranges(start, end, sub_start, last_day=None, pauses=(), keep_started=
             break
     if cursor <= last:
         ranges.append((cursor, last))
-    days = [(a, b) for a, b in ranges if a <= b]
+    days = []
+    for a, b in ranges:
+        if a > b:
+            continue
+        if days and days[-1][1] + timedelta(days=1) >= a:
+            # contiguous runs of served days are one range: one rounding
+            days[-1] = (days[-1][0], max(days[-1][1], b))
+        else:
+            days.append((a, b))
     if keep_started and days:
         # served in full from its first served day, whatever closes or pauses later;
         # a close before the period's first served day still ends it
