@@ -74,6 +74,22 @@ class AccountMove(models.Model):
             moves.filtered(lambda m: m.icasa_subscription_id and m.move_type == "out_invoice")._icasa_ledger_adopt()
         return moves
 
+    def _icasa_row_values(self, origin, **values):
+        """A ledger row of this document in the period of ``origin`` (a row)."""
+        self.ensure_one()
+        sign = -1 if self.move_type == "out_refund" else 1
+        return {
+            "order_id": origin.order_id.id,
+            "period_start": origin.period_start,
+            "period_end": origin.period_end,
+            "full_start": origin.full_start,
+            "full_end": origin.full_end,
+            "move_id": self.id,
+            "amount_untaxed": sign * self.amount_untaxed,
+            "line_amounts": self._icasa_line_amounts(),
+            **values,
+        }
+
     def _icasa_ledger_adopt(self):
         """Put a subscription invoice the engine did not make (a replacement
         draft) in the ledger of its period: it counts like any document, and
@@ -91,18 +107,7 @@ class AccountMove(models.Model):
                 lambda r, origin=origin: r.live and r.billing_key == origin.period_start
             )
             Period.create(
-                {
-                    "order_id": origin.order_id.id,
-                    "period_start": origin.period_start,
-                    "period_end": origin.period_end,
-                    "full_start": origin.full_start,
-                    "full_end": origin.full_end,
-                    "kind": "invoice",
-                    "billing_key": False if taken else origin.period_start,
-                    "move_id": move.id,
-                    "amount_untaxed": move.amount_untaxed,
-                    "line_amounts": move._icasa_line_amounts(),
-                }
+                move._icasa_row_values(origin, kind="invoice", billing_key=False if taken else origin.period_start)
             )
             origin.order_id._icasa_recheck_from(origin.period_start)
 
@@ -122,19 +127,9 @@ class AccountMove(models.Model):
                 own.write({"live": True, "note": self.env._("concession")})
             else:
                 Period.create(
-                    {
-                        "order_id": origin.order_id.id,
-                        "period_start": origin.period_start,
-                        "period_end": origin.period_end,
-                        "full_start": origin.full_start,
-                        "full_end": origin.full_end,
-                        "kind": "refund",
-                        "move_id": refund.id,
-                        "origin_row_id": origin.id,
-                        "amount_untaxed": -refund.amount_untaxed,
-                        "line_amounts": refund._icasa_line_amounts(),
-                        "note": self.env._("concession"),
-                    }
+                    refund._icasa_row_values(
+                        origin, kind="refund", origin_row_id=origin.id, note=self.env._("concession")
+                    )
                 )
             if origin.live and origin_move._icasa_fully_credited():
                 origin._icasa_kill(self.env._("credited in full by %(refund)s", refund=refund.name))

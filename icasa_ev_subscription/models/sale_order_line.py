@@ -118,8 +118,9 @@ class SaleOrderLine(models.Model):
     def write(self, vals):
         frozen = {"product_id", "icasa_recurring", "product_uom"} & set(vals)
         if frozen and not self.env.context.get("icasa_engine"):
-            running = self.filtered(lambda line: line._icasa_is_running() and line.icasa_quantity_change_ids)
-            running |= self.filtered(lambda line: line._icasa_is_running() and line.invoice_lines)
+            running = self.filtered(
+                lambda line: line._icasa_is_running() and (line.icasa_quantity_change_ids or line.invoice_lines)
+            )
             if running:
                 raise UserError(
                     self.env._(
