@@ -85,6 +85,26 @@ class SubscriptionCommon(AccountTestInvoicingCommon):
             order.action_confirm()
         return order
 
+    def _subscription_in(self, company, plan, start):
+        """A confirmed subscription of another company: maintenance at 30.00, no tax."""
+        order = (
+            self.env["sale.order"]
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": company.id,
+                    "icasa_plan_id": plan.id,
+                    "icasa_start_date": start,
+                    "order_line": [
+                        Command.create({"product_id": self.maintenance.id, "price_unit": 30.0, "tax_id": []})
+                    ],
+                }
+            )
+        )
+        order.action_confirm()
+        return order
+
     def _bill(self, today, orders=None):
         # the cron runs as the superuser
         return self.env["icasa.subscription.billing"].sudo()._cron_generate_recurring(today=today)

@@ -292,22 +292,7 @@ class TestSubscriptionBilling(SubscriptionCommon):
     def test_each_subscription_is_billed_in_its_company(self):
         other = self.setup_other_company(name="Second Company")
         company = other["company"]
-        order = (
-            self.env["sale.order"]
-            .with_company(company)
-            .create(
-                {
-                    "partner_id": self.customer.id,
-                    "company_id": company.id,
-                    "icasa_plan_id": self.monthly.id,
-                    "icasa_start_date": date(2027, 1, 1),
-                    "order_line": [
-                        Command.create({"product_id": self.maintenance.id, "price_unit": 30.0, "tax_id": []})
-                    ],
-                }
-            )
-        )
-        order.action_confirm()
+        order = self._subscription_in(company, self.monthly, date(2027, 1, 1))
         mine = self._subscription(self.monthly, date(2027, 1, 1))
         self._bill(date(2027, 1, 1))
         move = order.icasa_subscription_move_ids

@@ -344,22 +344,7 @@ class TestSubscriptionMoneyDefects(SubscriptionCommon):
     def test_defect14_a_cron_user_of_one_company_bills_that_company(self):
         company = self.setup_other_company(name="Company B")["company"]
         here = self._subscription(self.monthly, date(2027, 1, 1))
-        there = (
-            self.env["sale.order"]
-            .with_company(company)
-            .create(
-                {
-                    "partner_id": self.customer.id,
-                    "company_id": company.id,
-                    "icasa_plan_id": self.monthly.id,
-                    "icasa_start_date": date(2027, 1, 1),
-                    "order_line": [
-                        Command.create({"product_id": self.maintenance.id, "price_unit": 30.0, "tax_id": []})
-                    ],
-                }
-            )
-        )
-        there.action_confirm()
+        there = self._subscription_in(company, self.monthly, date(2027, 1, 1))
         cron_user = self.env["res.users"].create(
             {
                 "name": "Cron A",
