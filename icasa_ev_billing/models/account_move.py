@@ -36,6 +36,7 @@ class AccountMove(models.Model):
         printing the invoice cannot read the order.
         """
         self.ensure_one()
+        # the invoice's milestone, read for whoever prints or posts it (technicians may not read milestones' shares)
         milestone = self.sudo().icasa_milestone_id
         if not milestone:
             return {}
@@ -68,6 +69,7 @@ class AccountMove(models.Model):
 
     def _icasa_milestones(self):
         """Milestones billed by these moves, directly or through the invoice a credit note reverses."""
+        # the engine syncs the milestone's state: users who post or cancel invoices may not write milestones
         return (self.icasa_milestone_id | self.reversed_entry_id.icasa_milestone_id).sudo()
 
     def _icasa_is_fully_reversed(self):
@@ -80,6 +82,7 @@ class AccountMove(models.Model):
         a concession, not a cancellation of the invoice.
         """
         self.ensure_one()
+        # credit notes of the invoice are compared whoever asks (a technician may not read invoices)
         move = self.sudo()
         refunds = move.reversal_move_ids.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted")
         if not refunds:
@@ -136,6 +139,7 @@ class AccountMove(models.Model):
     def _icasa_mirror_taxes(self, source):
         """Give each tax group of this draft the amount it has on ``source``, a move with the same lines."""
         self.ensure_one()
+        # the engine copies tax amounts onto its own draft, for users who may create but not edit tax lines
         move = self.sudo()
         wanted = self.env["sale.order"]._icasa_tax_groups(source.sudo().tax_totals)
         totals = move.tax_totals
@@ -160,6 +164,7 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         invoices = self.filtered(lambda m: m.move_type == "out_invoice" and m.icasa_milestone_id)
+        # the check reads the whole order's invoices, which the poster may not all see
         invoices.sudo().icasa_milestone_id.order_id._icasa_check_not_overbilled()
         posted = super()._post(soft)
         posted.filtered(lambda m: m.move_type == "out_refund")._icasa_milestones()._icasa_sync_invoice_state()
@@ -178,6 +183,7 @@ class AccountMove(models.Model):
         """
         revived = self.filtered(lambda m: m.state == "cancel" and m.icasa_milestone_id)
         for refund in self.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted"):
+            # the credited invoice and its milestone are read whatever the user's rights on them
             invoice = refund.sudo().reversed_entry_id
             if invoice.icasa_milestone_id and invoice._icasa_is_fully_reversed():
                 revived |= invoice

@@ -123,6 +123,7 @@ class IcasaInstalledAsset(models.Model):
 
     @api.constrains("milestone_id", "order_id", "partner_id")
     def _check_milestone_order(self):
+        # a technician records assets on milestones of orders they cannot read
         for asset in self.sudo().filtered("milestone_id"):
             order = asset.milestone_id.order_id
             if asset.order_id != order or asset.partner_id != order.partner_id:

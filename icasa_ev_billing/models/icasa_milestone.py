@@ -192,11 +192,13 @@ class IcasaMilestone(models.Model):
                     problem,
                     vals["share"],
                     vals.get("name") or milestone.name,
+                    # the message names the order, which a technician may not read
                     milestone.sudo().order_name or order.sudo().name or "",
                 )
 
     @api.constrains("share", "share_type")
     def _check_share(self):
+        # shares are hidden from technicians, whose writes must still be checked
         for milestone in self.sudo():
             # the order's own field: the related share_type catches up only after the order's write
             problem = share_problem(milestone.share, milestone.order_id.icasa_share_type or "percent")
@@ -310,6 +312,7 @@ class IcasaMilestone(models.Model):
                     raise self._icasa_state_write_error(vals.get("name") or "", refused)
         self._icasa_check_share_values([(vals, self.browse()) for vals in vals_list])
         milestones = super().create(vals_list)
+        # the checks read the order's invoices and amounts, which the creating user may not read
         milestones.sudo().order_id._icasa_check_no_outside_invoices()
         milestones.sudo().order_id._icasa_check_milestone_amounts()
         return milestones
@@ -344,6 +347,7 @@ class IcasaMilestone(models.Model):
     def _icasa_net_invoice_moves(self):
         """Customer invoices of the milestone (not cancelled) and the posted credit notes reversing them."""
         self.ensure_one()
+        # a technician's milestone still knows its invoices; they never see them
         invoices = self.sudo().invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state != "cancel")
         refunds = invoices.reversal_move_ids.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted")
         return invoices, refunds

@@ -266,6 +266,7 @@ class SaleOrder(models.Model):
         """Refuse milestones on an order already invoiced by Odoo's Create Invoice (down payments included):
         the milestones would bill its total a second time."""
         for order in self.filtered(lambda o: o.state == "sale"):
+            # every invoice of the order counts, including those the user may not read
             outside = order.sudo().invoice_ids.filtered(
                 lambda m: (
                     m.move_type == "out_invoice"
@@ -425,6 +426,7 @@ class SaleOrder(models.Model):
         ``others``: invoices created with this one, for milestones not marked invoiced yet.
         """
         self.ensure_one()
+        # the schedule is printed from every invoice of the order, whoever prints it
         invoice = invoice.sudo()
         previous = self.env["account.move"].sudo()
         for milestone in self.icasa_milestone_ids.filtered(lambda m: m.state == "invoiced"):

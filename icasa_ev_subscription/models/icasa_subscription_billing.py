@@ -152,7 +152,7 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         try:
             with self.env.cr.savepoint(flush=True):
                 moves, created, capped = self._bill_group(orders, today)
-        except Exception:
+        except Exception:  # not reported here: each subscription is billed again alone and reports its own error
             moves, created, capped = self.env["account.move"], self.env["sale.order"], False
             for order in orders.browse(orders.ids):
                 order_moves, order_orders, order_capped = self._bill_isolated(order, today, result["failed"])
@@ -174,7 +174,7 @@ class IcasaSubscriptionBilling(models.AbstractModel):
                 return self._bill_group(order, today)
         except (UserError, ValidationError) as error:
             message = str(error.args[0]) if error.args else str(error)
-        except Exception as error:
+        except Exception as error:  # a bug of ours: logged with its traceback, the run goes on
             _logger.exception("Recurring billing of %s failed with an unexpected error", order.name)
             detail = f"{type(error).__name__}: {error}"
             message = self.env._(
@@ -193,12 +193,12 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             with self.env.cr.savepoint(flush=True):
                 order._icasa_record_billing_error(message)
             return
-        except Exception:
+        except Exception:  # a report that fails never undoes billing: logged with its traceback
             _logger.exception("Could not report the billing error of %s on its chatter", order.name)
         try:
             with self.env.cr.savepoint(flush=True):
                 order.with_context(icasa_engine=True).icasa_billing_error = message
-        except Exception:
+        except Exception:  # same: logged with its traceback
             _logger.exception("Could not flag the billing error of %s", order.name)
 
     @api.model
@@ -206,7 +206,7 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         try:
             with self.env.cr.savepoint(flush=True):
                 order._icasa_clear_billing_error()
-        except Exception:
+        except Exception:  # same: logged with its traceback
             _logger.exception("Could not clear the billing error of %s", order.name)
 
     # ------------------------------------------------------------------

@@ -94,7 +94,7 @@ class IcasaSubscriptionPeriod(models.Model):
                 net[int(key)] = net.get(int(key), 0.0) + amount
         return net
 
-    def _icasa_kill(self, note, recheck=True):
+    def _icasa_kill(self, note):
         """The documents of these rows no longer count (cancelled, deleted,
         credited in full): keep the rows as history and have the billing
         service check their periods again."""
@@ -102,8 +102,7 @@ class IcasaSubscriptionPeriod(models.Model):
         rows = self.sudo().filtered("live")
         for row in rows:
             row.write({"live": False, "billing_key": False, "note": note})
-            if recheck:
-                row.order_id._icasa_recheck_from(row.period_start)
+            row.order_id._icasa_recheck_from(row.period_start)
             row.order_id.message_post(
                 body=self.env._(
                     "%(document)s %(what)s: the period from %(start)s to %(end)s is checked again by the next run.",

@@ -766,15 +766,7 @@ class SaleOrder(models.Model):
 
     def _icasa_lock_or_raise(self):
         """Take the row locks the cron takes; refuse when a cron worker holds one."""
-        self.flush_recordset()
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM sale_order WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED",
-                self.ids,
-            )
-        )
-        locked = {row[0] for row in self.env.cr.fetchall()}
-        busy = self.filtered(lambda o: o.id not in locked)
+        busy = self - self._icasa_try_lock()
         if busy:
             raise UserError(
                 self.env._(

@@ -33,7 +33,6 @@ def served_ranges(start, end, sub_start, last_day=None, pauses=(), keep_started=
         last = end
     if first > last:
         return []
-    days = []
     # a pause resumed on the day it began covers no day
     cuts = sorted(
         (max(p_from, first), (p_to - timedelta(days=1)) if p_to else last)
