@@ -3,6 +3,7 @@ from . import icasa_subscription_close_reason
 from . import icasa_subscription_period
 from . import icasa_subscription_pause
 from . import icasa_subscription_billing
+from . import icasa_subscription_billing_run
 from . import icasa_price_index
 from . import icasa_subscription_price_step
 from . import sale_order

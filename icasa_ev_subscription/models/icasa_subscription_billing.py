@@ -16,7 +16,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
-from odoo.addons.icasa_ev_billing.models.cron_batch import commit_batch, in_test_mode
+from odoo.addons.icasa_ev_billing.models.cron_batch import commit_batch
 
 from ..tools import ledger as ledger_math
 from ..tools import periods as engine
@@ -78,29 +78,37 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         )
 
     @api.model
-    def _lock_due_batch(self, today, limit, skip_ids=()):
-        """Ids of due subscriptions, locked for this transaction. Rows that
-        other workers hold are skipped, so parallel runs split the work. A
-        serialization failure (another worker committed a row we read) rolls
-        the attempt back and tries again."""
+    def _lock_due_batch(self, today, limit, skip_ids=(), restart=False):
+        """Ids of due subscriptions (``_due_order``), locked for this
+        transaction. Rows that other workers hold are skipped, so parallel
+        runs split the work. A row that another worker changed and committed
+        after this transaction's snapshot raises a serialization failure,
+        which a new try in the same snapshot raises again: with ``restart``
+        (the caller has just committed, the transaction holds nothing) the
+        transaction is rolled back and the lock tried again in a new
+        snapshot; otherwise, or when that keeps failing, the rows are locked
+        one by one and the conflicting ones left to their worker."""
         self.env["sale.order"].flush_model(
             ["icasa_subscription_state", "icasa_next_invoice_date", "icasa_recheck_from", "state"]
         )
         query = SQL(
-            "%s ORDER BY icasa_next_invoice_date NULLS FIRST, id LIMIT %s FOR UPDATE SKIP LOCKED",
+            "%s ORDER BY %s LIMIT %s FOR UPDATE SKIP LOCKED",
             self._due_sql(today, skip_ids),
+            self._due_order(),
             limit,
         )
-        for attempt in range(LOCK_RETRIES):
+        for _attempt in range(LOCK_RETRIES):
             try:
                 with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(query)
+                    # not logged as a bad query: a conflict is expected and handled here
+                    self.env.cr.execute(query, log_exceptions=False)
                     return [row[0] for row in self.env.cr.fetchall()]
             except psycopg2.errors.SerializationFailure:
-                if attempt + 1 == LOCK_RETRIES:
-                    raise
-                _logger.info("Recurring billing: lock conflict with another worker, trying again")
-        return []
+                if not restart:
+                    break
+                _logger.info("Recurring billing: lock conflict with another worker, trying again in a new snapshot")
+                self.env.cr.rollback()
+        return self._lock_due_rows(today, limit, skip_ids)
 
     @api.model
     def _count_due(self, today, skip_ids=()):
@@ -108,37 +116,59 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         return self.env.cr.fetchone()[0]
 
     @api.model
-    def _cron_generate_recurring(self, batch_size=None, today=None):
+    def _cron_generate_recurring(self, batch_size=None, today=None, time_budget=None):
         """Bill every subscription period due up to ``today`` and check again
         the billed periods that changed, in batches: each batch is locked with
         SKIP LOCKED, billed, and committed (outside tests). A subscription
         bills at most ``max_periods_per_run`` new periods per run; its backlog
-        goes on in the run the cron triggers next. Returns counts."""
+        goes on in the next run. A run starts batches for ``time_budget``
+        seconds (default ``_time_budget``: under the cron's time limit), then
+        reports what remains (``_notify_progress``) and triggers the billing
+        crons again, which share the rest (``_wake_lanes``). With OCA
+        queue_job installed, it queues one job per batch instead. Returns counts."""
         today = today or fields.Date.context_today(self)
         batch_size = batch_size or self._batch_size()
-        seen = set()
+        if self._use_queue_job():
+            return self._enqueue_due_batches(today, batch_size)
+        budget = self._run_budget(self._time_budget() if time_budget is None else time_budget)
+        queries = self._sql_count()
+        seen, failed = set(), set()
         totals = {"subscriptions": 0, "documents": 0, "failed": 0}
-        capped = False
+        capped = stopped = False
+        reported = None
+        # a new snapshot for the first lock, so that a lock conflict can start again
+        fresh = commit_batch(self.env)
         while True:
-            ids = self._lock_due_batch(today, batch_size, seen)
+            ids = self._lock_due_batch(today, batch_size, seen, restart=fresh)
             if not ids:
                 break
+            if not seen and len(ids) == batch_size:
+                # more than a batch to do: the other billing crons join in
+                self._wake_lanes()
             seen.update(ids)
             with self.env.cr.savepoint(flush=True):
                 result = self._bill_orders(self.env["sale.order"].browse(ids), today)
                 totals["subscriptions"] += len(ids) - len(result["failed"])
                 totals["documents"] += len(result["moves"]) + len(result["orders"])
                 totals["failed"] += len(result["failed"])
+                failed.update(result["failed"])
                 capped = capped or result["capped"]
-                self.env["ir.cron"]._notify_progress(done=len(seen), remaining=self._count_due(today, seen))
-            commit_batch(self.env)
-        if capped and not in_test_mode(self.env):
-            cron = self.env.ref("icasa_ev_subscription.ir_cron_generate_recurring", raise_if_not_found=False)
-            if cron:
-                cron._trigger()
+                reported = self._count_due(today, seen)
+                self.env["ir.cron"]._notify_progress(done=len(seen), remaining=reported)
+            fresh = commit_batch(self.env)
+            if budget.expired():
+                stopped = True
+                break
+        # what another lane holds is its own; a backlog beyond the cap is ours
+        remaining = (reported if stopped else 0) + (self._count_due_in(today, seen - failed) if capped else 0)
+        if reported is not None and remaining != reported:
+            self.env["ir.cron"]._notify_progress(done=len(seen), remaining=remaining)
+        if remaining:
+            self._wake_lanes(include_self=True)
         _logger.info(
-            "Recurring billing: %(subscriptions)s subscriptions billed, %(documents)s documents, %(failed)s failed",
-            totals,
+            "Recurring billing: %(subscriptions)s subscriptions billed, %(documents)s documents, %(failed)s failed, "
+            "%(remaining)s remaining, in %(seconds).1f s and %(queries)s queries",
+            dict(totals, remaining=remaining, seconds=budget.elapsed(), queries=self._sql_count() - queries),
         )
         return totals
 

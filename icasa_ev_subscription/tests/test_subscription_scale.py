@@ -1,0 +1,282 @@
+from contextlib import ExitStack, closing
+from datetime import date
+from unittest.mock import patch
+
+import psycopg2.errors
+
+from odoo import SUPERUSER_ID, Command, api, sql_db
+from odoo.tests import TransactionCase, tagged
+
+from .common import SubscriptionCommon
+
+
+class StopAfterBatches:
+    """A run budget that runs out after ``batches`` batches (no clock in tests)."""
+
+    def __init__(self, batches):
+        self.left = batches
+
+    def expired(self):
+        self.left -= 1
+        return self.left <= 0
+
+    def elapsed(self):
+        return 0.0
+
+
+@tagged("post_install", "-at_install")
+class TestBillingRunScale(SubscriptionCommon):
+    """A run with a time budget, several billing crons (lanes) and a subscription
+    with a long backlog beside normal ones."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Billing = cls.env["icasa.subscription.billing"].sudo()
+        cls.lane_1 = cls.env.ref("icasa_ev_subscription.ir_cron_generate_recurring")
+        cls.lane_2 = cls.env.ref("icasa_ev_subscription.ir_cron_generate_recurring_lane_2")
+        cls.env["ir.config_parameter"].sudo().set_param("icasa_ev_subscription.max_periods_per_run", "24")
+
+    def setUp(self):
+        super().setUp()
+        self.env["ir.cron.trigger"].sudo().search([("cron_id", "in", (self.lane_1 | self.lane_2).ids)]).unlink()
+
+    def _subscriptions(self, count, start):
+        orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "icasa_plan_id": self.monthly.id,
+                    "icasa_start_date": start,
+                    "order_line": [Command.create({"product_id": self.maintenance.id, "price_unit": 30.0})],
+                }
+                for _i in range(count)
+            ]
+        )
+        orders.action_confirm()
+        return orders
+
+    def _run(self, today, batches=None, **kwargs):
+        """One run (with a budget of ``batches`` batches); returns its counts
+        and the progress it reported."""
+        calls = []
+        with ExitStack() as stack:
+            stack.enter_context(
+                patch.object(
+                    type(self.env["ir.cron"]),
+                    "_notify_progress",
+                    lambda cron, done, remaining, deactivate=False: calls.append((done, remaining)),
+                )
+            )
+            if batches:
+                stack.enter_context(
+                    patch.object(type(self.Billing), "_run_budget", lambda service, seconds: StopAfterBatches(batches))
+                )
+            result = self.Billing.with_context(**kwargs)._cron_generate_recurring(batch_size=50, today=today)
+        return result, calls
+
+    def _triggered(self):
+        return set(
+            self.env["ir.cron.trigger"].sudo().search([("cron_id", "in", (self.lane_1 | self.lane_2).ids)]).cron_id.ids
+        )
+
+    def test_backlog_beside_200_normal_subscriptions(self):
+        today = date(2027, 1, 1)
+        normal = self._subscriptions(200, today)
+        # ten years behind: 121 monthly periods due, from January 2017 to January 2027
+        backlog = self._subscriptions(1, date(2017, 1, 1))
+        self.assertEqual(backlog.icasa_next_invoice_date, date(2017, 1, 1))
+
+        # a run whose budget lasts four batches of 50: the 200 current ones come first
+        result, calls = self._run(today, batches=4)
+        self.assertEqual(result, {"subscriptions": 200, "documents": 200, "failed": 0})
+        self.assertEqual(calls, [(50, 151), (100, 101), (150, 51), (200, 1)])
+        for order in normal:
+            self.assertEqual(self._ledger(order), [(today, date(2027, 1, 31), "invoice")])
+            self.assertEqual(order.icasa_next_invoice_date, date(2027, 2, 1))
+        self.assertFalse(backlog.icasa_period_ids)
+        # the rest goes on: every billing cron is triggered
+        self.assertEqual(self._triggered(), {self.lane_1.id, self.lane_2.id})
+
+        # the backlog drains 24 periods a run; each run reports it as remaining work
+        for run in range(1, 6):
+            result, calls = self._run(today)
+            self.assertEqual(result, {"subscriptions": 1, "documents": 24, "failed": 0})
+            self.assertEqual(calls, [(1, 0), (1, 1)])
+            self.assertEqual(len(backlog.icasa_period_ids), 24 * run)
+            self.assertEqual(backlog.icasa_next_invoice_date, date(2017 + 2 * run, 1, 1))
+        result, calls = self._run(today)
+        self.assertEqual(result, {"subscriptions": 1, "documents": 1, "failed": 0})
+        self.assertEqual(calls, [(1, 0)])
+        result, calls = self._run(today)
+        self.assertEqual(result, {"subscriptions": 0, "documents": 0, "failed": 0})
+        self.assertEqual(calls, [])
+
+        ledger = self._ledger(backlog)
+        self.assertEqual(len(ledger), 121)
+        self.assertEqual(ledger[0], (date(2017, 1, 1), date(2017, 1, 31), "invoice"))
+        self.assertEqual(ledger[59], (date(2021, 12, 1), date(2021, 12, 31), "invoice"))
+        self.assertEqual(ledger[-1], (date(2027, 1, 1), date(2027, 1, 31), "invoice"))
+        self.assertEqual(len({start for start, _end, _kind in ledger}), 121)
+        self.assertEqual(len(backlog.icasa_subscription_move_ids), 121)
+        self.assertEqual(sum(backlog.icasa_subscription_move_ids.mapped("amount_untaxed")), 121 * 30.0)
+        # the normal ones were billed once, in the first run only
+        self.assertEqual(len(normal.icasa_period_ids), 200)
+
+    def test_budget_hands_over_to_the_lanes(self):
+        today = date(2027, 3, 1)
+        orders = self._subscriptions(120, today)
+        # lane 1 runs: a full first batch wakes lane 2, the budget ends after it
+        result, calls = self._run(today, batches=1, cron_id=self.lane_1.id)
+        self.assertEqual(result, {"subscriptions": 50, "documents": 50, "failed": 0})
+        self.assertEqual(calls, [(50, 70)])
+        self.assertEqual(self._triggered(), {self.lane_1.id, self.lane_2.id})
+        # lane 2 (or lane 1 again) bills the rest, no period twice
+        result, calls = self._run(today, cron_id=self.lane_2.id)
+        self.assertEqual(result, {"subscriptions": 70, "documents": 70, "failed": 0})
+        self.assertEqual(calls, [(50, 20), (70, 0)])
+        self.assertEqual(orders.icasa_period_ids.mapped("period_start"), [today] * 120)
+        self.assertEqual(len(orders.icasa_subscription_move_ids), 120)
+
+    def test_a_run_within_one_batch_wakes_nobody(self):
+        today = date(2027, 3, 1)
+        self._subscriptions(3, today)
+        result, calls = self._run(today, cron_id=self.lane_1.id)
+        self.assertEqual(result, {"subscriptions": 3, "documents": 3, "failed": 0})
+        self.assertEqual(calls, [(3, 0)])
+        self.assertEqual(self._triggered(), set())
+
+    def test_lanes_are_the_billing_crons(self):
+        self.assertEqual(self.Billing._billing_lanes(), self.lane_1 | self.lane_2)
+        lane_3 = self.lane_2.sudo().copy({"name": "Subscriptions: bill due periods (lane 3)", "active": True})
+        self.assertEqual(self.Billing._billing_lanes(), self.lane_1 | self.lane_2 | lane_3)
+        self.lane_2.sudo().active = False
+        self.assertEqual(self.Billing._billing_lanes(), self.lane_1 | lane_3)
+
+    def test_time_budget_setting(self):
+        # tests: never cut by the clock unless set
+        self.assertIsNone(self.Billing._time_budget())
+        self.env["ir.config_parameter"].sudo().set_param("icasa_ev_subscription.cron_time_budget", "45")
+        self.assertEqual(self.Billing._time_budget(), 45.0)
+
+    def test_plain_odoo_path_without_queue_job(self):
+        self.assertNotIn("queue.job", self.env)
+        self.assertFalse(self.Billing._use_queue_job())
+
+
+TODAY = date(2000, 6, 1)  # before any other subscription in the database
+
+
+@tagged("post_install", "-at_install")
+class TestBillingLockConflict(TransactionCase):
+    """Two real database connections: a worker whose snapshot predates another
+    worker's commit on a due row gets a serialization failure when it locks
+    that row (REPEATABLE READ). The run must not crash, and bill every period
+    once. The data is committed in a cursor of its own and removed in a cleanup."""
+
+    def setUp(self):
+        super().setUp()
+        self.db = sql_db.db_connect(self.env.cr.dbname)
+        self.ids = self._committed_data()
+        self.addCleanup(self._cleanup)
+        self.order_ids = self.ids["orders"]
+
+    def _committed_data(self):
+        with closing(self.db.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            partner = env["res.partner"].create({"name": "Lock conflict test customer"})
+            product = env["product.product"].create(
+                {
+                    "name": "Lock conflict maintenance",
+                    "type": "service",
+                    "icasa_billing_role": "maintenance",
+                    "taxes_id": [Command.clear()],
+                }
+            )
+            plan = env["icasa.subscription.plan"].create({"name": "Lock conflict monthly", "auto_post": False})
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "icasa_plan_id": plan.id,
+                        "icasa_start_date": TODAY,
+                        "order_line": [Command.create({"product_id": product.id, "price_unit": 30.0})],
+                    }
+                    for _i in range(6)
+                ]
+            )
+            orders.action_confirm()
+            # its own connection: both workers must see the data
+            cr.commit()  # pylint: disable=invalid-commit
+            return {"partner": partner.id, "product": product.id, "plan": plan.id, "orders": orders.ids}
+
+    def _cleanup(self):
+        with closing(self.db.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            orders = env["sale.order"].browse(self.ids["orders"]).exists()
+            env["icasa.subscription.period"].search([("order_id", "in", orders.ids)]).unlink()
+            env["account.move"].search([("icasa_subscription_id", "in", orders.ids)]).unlink()
+            orders._action_cancel()
+            orders.unlink()
+            env["icasa.subscription.plan"].browse(self.ids["plan"]).unlink()
+            env["product.product"].browse(self.ids["product"]).product_tmpl_id.unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+            # its own connection: both workers must see the data
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def _conflict(self, cr1, bill=False):
+        """cr1 takes its snapshot; then a second worker locks the first due
+        row, changes it (bills it, with ``bill``) and commits. Returns its id."""
+        cr1.execute("SELECT count(*) FROM sale_order")
+        target = self.order_ids[0]
+        with closing(self.db.cursor()) as cr2:
+            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            cr2.execute("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", [target])
+            if bill:
+                result = env2["icasa.subscription.billing"]._bill_orders(env2["sale.order"].browse(target), TODAY)
+                self.assertEqual(len(result["moves"]), 1)
+            else:
+                cr2.execute("UPDATE sale_order SET write_date = now() at time zone 'UTC' WHERE id = %s", [target])
+            cr2.commit()
+        return target
+
+    def _due_lock_query(self):
+        return "SELECT id FROM sale_order WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED"
+
+    def test_the_conflict_is_real(self):
+        """The situation below does raise SerializationFailure on a plain SKIP LOCKED query."""
+        with closing(self.db.cursor()) as cr1:
+            self._conflict(cr1)
+            with self.assertRaises(psycopg2.errors.SerializationFailure):
+                cr1.execute(self._due_lock_query(), [self.order_ids], log_exceptions=False)
+
+    def test_lock_conflict_leaves_the_row_to_its_worker(self):
+        with closing(self.db.cursor()) as cr1:
+            target = self._conflict(cr1)
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            ids = env1["icasa.subscription.billing"]._lock_due_batch(TODAY, 10)
+            self.assertEqual(sorted(ids), sorted(set(self.order_ids) - {target}))
+
+    def test_lock_conflict_restarts_a_fresh_transaction(self):
+        with closing(self.db.cursor()) as cr1:
+            self._conflict(cr1)
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            ids = env1["icasa.subscription.billing"]._lock_due_batch(TODAY, 10, restart=True)
+            # a new snapshot sees the other worker's commit: the row is free and still due
+            self.assertEqual(sorted(ids), sorted(self.order_ids))
+
+    def test_run_after_a_conflict_bills_each_period_once(self):
+        with closing(self.db.cursor()) as cr1:
+            target = self._conflict(cr1, bill=True)
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            result = env1["icasa.subscription.billing"]._cron_generate_recurring(batch_size=4, today=TODAY)
+            self.assertEqual(result, {"subscriptions": 5, "documents": 5, "failed": 0})
+            cr1.commit()
+        with closing(self.db.cursor()) as cr:
+            cr.execute(
+                "SELECT order_id, count(*) FROM icasa_subscription_period WHERE order_id = ANY(%s) GROUP BY order_id",
+                [self.order_ids],
+            )
+            self.assertEqual(dict(cr.fetchall()), dict.fromkeys(self.order_ids, 1))
+            cr.execute("SELECT count(*) FROM account_move WHERE icasa_subscription_id = %s", [target])
+            self.assertEqual(cr.fetchone()[0], 1)
