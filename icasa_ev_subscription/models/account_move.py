@@ -24,13 +24,21 @@ class AccountMove(models.Model):
         # the ledger is read and written by the engine only; users have read access to it
         return self.env["icasa.subscription.period"].sudo().search(domain)
 
-    def _icasa_line_amounts(self):
-        """``{sale line id: signed untaxed amount}`` of this document's subscription lines."""
+    def _icasa_line_amounts(self, row=None):
+        """``{sale line id: signed untaxed amount}`` of this document's
+        subscription lines; with ``row``, only the lines of its subscription
+        and period (a document that bills several)."""
         self.ensure_one()
         sign = -1 if self.move_type == "out_refund" else 1
         digits = self.currency_id.decimal_places
         amounts = defaultdict(float)
-        for line in self.invoice_line_ids.filtered("icasa_subscription_line_id"):
+        lines = self.invoice_line_ids.filtered("icasa_subscription_line_id")
+        if row is not None:
+            lines = lines.filtered(
+                lambda line: line.icasa_subscription_line_id.order_id == row.order_id
+                and (not line.icasa_period_start or row.period_start <= line.icasa_period_start <= row.period_end)
+            )
+        for line in lines:
             value = ledger_math.line_amount(line.quantity, line.price_unit, line.discount, digits)
             amounts[str(line.icasa_subscription_line_id.id)] += sign * float(value)
         return dict(amounts)
@@ -96,16 +104,18 @@ class AccountMove(models.Model):
         the period is checked again."""
         Period = self.env["icasa.subscription.period"].sudo()  # only the engine writes the ledger
         for move in self:
-            origin = Period.search(
-                [("order_id", "=", move.icasa_subscription_id.id), ("period_start", "=", move.icasa_period_start)],
-                limit=1,
+            rows = Period.search(
+                [("order_id", "=", move.icasa_subscription_id.id), ("period_start", "=", move.icasa_period_start)]
+            )
+            # the period's row of the payer this draft goes to, when several pay a share
+            origin = (
+                rows.filtered(lambda r, move=move: r.move_id.commercial_partner_id == move.commercial_partner_id)[:1]
+                or rows[:1]
             )
             if not origin:
                 continue
             Period.flush_model(["live", "billing_key"])
-            taken = origin.order_id.icasa_period_ids.filtered(
-                lambda r, origin=origin: r.live and r.billing_key == origin.period_start
-            )
+            taken = origin._icasa_key_holder()
             Period.create(
                 move._icasa_row_values(origin, kind="invoice", billing_key=False if taken else origin.period_start)
             )
@@ -115,24 +125,31 @@ class AccountMove(models.Model):
         """A customer credit note on a period document goes in the ledger.
         Crediting a document in full takes it out of the period's net (the
         period is billed again by the next run); a partial credit note is a
-        concession and changes nothing the engine bills."""
+        concession and changes nothing the engine bills. A credit note on a
+        document that bills several periods (a consolidated invoice) is
+        recorded against each period whose lines it credits."""
         Period = self.env["icasa.subscription.period"].sudo()  # only the engine writes the ledger
         for refund in self:
             origin_move = refund.reversed_entry_id
-            origin = origin_move._icasa_ledger_rows().filtered(lambda r: r.kind != "refund")[:1]
+            origins = origin_move._icasa_ledger_rows().filtered(lambda r: r.kind != "refund")
             own = refund._icasa_ledger_rows()
-            if not origin or own.filtered(lambda r: r.kind != "refund"):
+            if not origins or own.filtered(lambda r: r.kind != "refund"):
                 continue  # not a period document's credit, or one the engine made
-            if own:
-                own.write({"live": True, "note": self.env._("concession")})
-            else:
-                Period.create(
-                    refund._icasa_row_values(
-                        origin, kind="refund", origin_row_id=origin.id, note=self.env._("concession")
-                    )
-                )
-            if origin.live and origin_move._icasa_fully_credited():
-                origin._icasa_kill(self.env._("credited in full by %(refund)s", refund=refund.name))
+            several = len(origins) > 1
+            for origin in origins:
+                values = {"kind": "refund", "origin_row_id": origin.id, "note": self.env._("concession")}
+                if several:
+                    amounts = refund._icasa_line_amounts(origin)
+                    if not amounts:
+                        continue  # the credit note leaves this period alone
+                    values.update(line_amounts=amounts, amount_untaxed=sum(amounts.values()))
+                mine = own.filtered(lambda r, origin=origin: r.origin_row_id == origin)
+                if mine:
+                    mine.write({"live": True, "note": self.env._("concession")})
+                else:
+                    Period.create(refund._icasa_row_values(origin, **values))
+                if origin.live and origin._icasa_credited_in_full():
+                    origin._icasa_kill(self.env._("credited in full by %(refund)s", refund=refund.name))
 
     def _post(self, soft=True):
         posted = super()._post(soft)
@@ -149,7 +166,7 @@ class AccountMove(models.Model):
         refunds.write({"live": False, "note": note})
         for refund in refunds:
             origin = refund.origin_row_id
-            if not origin.live and origin.move_id.state != "cancel" and not origin.move_id._icasa_fully_credited():
+            if not origin.live and origin.move_id.state != "cancel" and not origin._icasa_credited_in_full():
                 origin._icasa_revive()
 
     @api.ondelete(at_uninstall=False)

@@ -253,7 +253,7 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         capped = False
         groups = defaultdict(list)
         for order in orders:
-            groups[(order.company_id, order.partner_invoice_id.lang or "")].append(order.id)
+            groups[(order.company_id, self._document_lang(order))].append(order.id)
         max_periods = self._max_periods()
         for (company, lang), ids in groups.items():
             env_orders = orders.browse(ids).with_company(company).with_context(lang=lang or None)
@@ -269,6 +269,11 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             created_orders |= group_orders
         orders._icasa_end_finished(today)
         return moves, created_orders, capped
+
+    @api.model
+    def _document_lang(self, order):
+        """The language the documents of ``order`` are written in: the one of who receives them."""
+        return order.partner_invoice_id.lang or ""
 
     @api.model
     def _order_specs(self, order, today, max_periods, context):
@@ -292,9 +297,7 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             periods.setdefault(period.start, period)
         specs = []
         for start in sorted(periods):
-            spec = self._period_spec(order, periods[start], recheck_from)
-            if spec:
-                specs.append(spec)
+            specs += self._period_specs(order, periods[start], recheck_from)
         values = {"icasa_recheck_from": False}
         if new_periods:
             values["icasa_next_period_start"] = new_periods[-1].end + timedelta(days=1)
@@ -303,22 +306,52 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         return specs, capped
 
     @api.model
-    def _period_spec(self, order, period, recheck_from=None):
-        """The document (or nothing-to-bill row) that brings ``period`` to what it served."""
-        plan = order.icasa_plan_id
+    def _period_specs(self, order, period, recheck_from=None):
+        """The documents (or the nothing-to-bill row) that bring ``period`` to
+        what it served: one per payer of the period (``_period_payers``)."""
         digits = order.currency_id.decimal_places
         rows = order.icasa_period_ids.filtered(lambda r: r.period_start == period.start)
-        keyed = rows.filtered(lambda r: r.live and r.billing_key)
-        counted = rows._counted()
         ranges = order._icasa_served_ranges(period)
-        targets, parts_by_line = {}, {}
+        parts_by_line = {}
         for line in order._icasa_recurring_lines():
             line._icasa_apply_indexation(period)
-            parts = line._icasa_period_parts(ranges, period.full_days, digits)
-            parts_by_line[line] = parts
-            targets[line.id] = ledger_math.parts_total(parts, line.discount, digits)
+            parts_by_line[line] = line._icasa_period_parts(ranges, period.full_days, digits)
+        specs = []
+        for payer in self._period_payers(order, period, rows, parts_by_line, digits):
+            spec = self._payer_spec(order, period, recheck_from, payer, digits)
+            if spec:
+                specs.append(spec)
+        return specs
+
+    @api.model
+    def _period_payers(self, order, period, rows, parts_by_line, digits):
+        """Who a period is billed to, each with its ledger rows, its invoice
+        parts per line ``[(first, last, quantity, unit amount, share)]``
+        (``share``: None, or the percent of a split part, billed at quantity
+        1 without discount) and its target per line. Here one payer: the
+        customer's invoice address; ``icasa_partner_invoicing`` splits it."""
+        return [
+            {
+                "rows": rows,
+                "parts": {line: [(*part, None) for part in parts] for line, parts in parts_by_line.items()},
+                "targets": {
+                    line.id: ledger_math.parts_total(parts, line.discount, digits)
+                    for line, parts in parts_by_line.items()
+                },
+                "row_values": {},
+                "one_time": True,
+            }
+        ]
+
+    @api.model
+    def _payer_spec(self, order, period, recheck_from, payer, digits):
+        """The document that brings one payer's part of ``period`` to what it served."""
+        plan = order.icasa_plan_id
+        rows = payer["rows"]
+        keyed = rows.filtered(lambda r: r.live and r.billing_key)
+        counted = rows._counted()
         net = counted._net_by_line()
-        diff = ledger_math.deltas(targets, net, digits)
+        diff = ledger_math.deltas(payer["targets"], net, digits)
         billed = any(order.currency_id.round(amount) for amount in net.values())
         if diff and not billed and keyed.filtered(lambda r: r.kind == "none"):
             # a period recorded as nothing to bill that serves days after all (a resume, a
@@ -328,10 +361,15 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             )
             keyed = keyed.filtered(lambda r: r.live)
             counted = counted.filtered(lambda r: r.live)
-        one_time = order._icasa_one_time_lines_to_bill() if not keyed and period.start == order.icasa_start_date else []
+        one_time = (
+            order._icasa_one_time_lines_to_bill()
+            if payer["one_time"] and not keyed and period.start == order.icasa_start_date
+            else []
+        )
         base = {
             "order": order,
             "period": period,
+            "payer": payer,
             "keyed": not keyed,
             "one_time": one_time,
             "sign": 1,
@@ -344,19 +382,19 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         if not billed:
             # a first document: one line per part, as the customer reads it
             lines = [
-                (line, first, last, quantity, amount)
-                for line, parts in parts_by_line.items()
-                for first, last, quantity, amount in parts
+                (line, first, last, quantity, amount, share)
+                for line, parts in payer["parts"].items()
+                for first, last, quantity, amount, share in parts
             ]
             sign = 1
         else:
             # a correction of what the period billed: one line per recurring line
             total = sum(diff.values())
             sign = 1 if total >= 0 else -1
-            by_id = {line.id: line for line in parts_by_line}
+            by_id = {line.id: line for line in payer["parts"]}
             first = max(period.start, min(recheck_from or period.start, period.end))
             lines = [
-                (by_id.get(line_id) or order.order_line.browse(line_id), first, period.end, 1, amount * sign)
+                (by_id.get(line_id) or order.order_line.browse(line_id), first, period.end, 1, amount * sign, None)
                 for line_id, amount in sorted(diff.items())
             ]
         if keyed or sign < 0:
@@ -385,16 +423,16 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         for spec in specs:
             if spec["kind"] != "none":
                 (order_specs if spec["order"].icasa_plan_id.generate == "order" else move_specs).append(spec)
-        moves = Move.create([self._prepare_move(spec, today, context) for spec in move_specs]) if move_specs else Move
+        made = self._make_moves(Move, move_specs, today, context)
         created = Order.create([self._prepare_order(spec) for spec in order_specs]) if order_specs else Order
-        by_key = {(spec["order"].id, spec["period"].start): spec for spec in specs}
-        rows = []
-        for move in moves:
-            spec = by_key[(move.icasa_subscription_id.id, move.icasa_period_start)]
-            rows.append(self._row_values(spec, move_id=move.id, amount=move.amount_untaxed * spec["sign"]))
-        for sale in created:
-            spec = by_key[(sale.icasa_origin_order_id.id, sale.icasa_period_start)]
-            rows.append(self._row_values(spec, sale_order_id=sale.id, amount=sale.amount_untaxed))
+        rows = [
+            self._row_values(spec, move_id=move.id, amount=move.amount_untaxed * spec["sign"] if amount is None else amount)
+            for spec, move, amount in made
+        ]
+        rows += [
+            self._row_values(spec, sale_order_id=sale.id, amount=sale.amount_untaxed)
+            for spec, sale in zip(order_specs, created, strict=True)
+        ]
         rows += [self._row_values(spec, amount=0.0) for spec in specs if spec["kind"] == "none"]
         # only the engine writes the ledger; users have read access. Keys given up by
         # rows of this run go to the database before new rows take them.
@@ -403,19 +441,30 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         Period.create(rows)
         if created:
             created.action_confirm()
+        moves = Move.browse(list(dict.fromkeys(move.id for _spec, move, _amount in made)))
         self._post_and_send(moves)
-        for spec, move in ((by_key[(m.icasa_subscription_id.id, m.icasa_period_start)], m) for m in moves):
+        for spec, move, amount in made:
             if spec["correction"]:
                 spec["order"].message_post(
                     body=self.env._(
                         "%(document)s of %(amount)s brings the period from %(start)s to %(end)s to what it served.",
                         document=move.name if move.name and move.name != "/" else move.display_name,
-                        amount=move.amount_untaxed * spec["sign"],
+                        amount=move.amount_untaxed * spec["sign"] if amount is None else amount,
                         start=format_date(self.env, spec["period"].start),
                         end=format_date(self.env, spec["period"].end),
                     )
                 )
         return moves, created
+
+    @api.model
+    def _make_moves(self, Move, specs, today, context):
+        """The invoices and credit notes of ``specs``, one per spec, made with
+        one create. Returns ``[(spec, move, ledger amount or None)]``; None:
+        the row takes the document's untaxed amount."""
+        if not specs:
+            return []
+        moves = Move.create([self._prepare_move(spec, today, context) for spec in specs])
+        return [(spec, move, None) for spec, move in zip(specs, moves, strict=True)]
 
     @api.model
     def _row_values(self, spec, amount, move_id=False, sale_order_id=False):
@@ -432,6 +481,7 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             "sale_order_id": sale_order_id,
             "amount_untaxed": amount,
             "line_amounts": spec.get("line_amounts") or {},
+            **spec["payer"]["row_values"],
         }
 
     @api.model
@@ -503,22 +553,25 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             icasa_period_start=spec["period"].start,
         )
         if spec["kind"] == "credit":
-            origin = order.icasa_period_ids.filtered(
-                lambda r: r.period_start == spec["period"].start and r.live and r.move_id
-            )[:1]
+            origin = spec["payer"]["rows"].filtered(lambda r: r.live and r.move_id)[:1]
             vals["reversed_entry_id"] = origin.move_id.id
+        vals["invoice_line_ids"] = [Command.create(line_vals) for line_vals in self._prepare_move_lines(spec, context)]
+        return vals
+
+    @api.model
+    def _prepare_move_lines(self, spec, context):
+        """The invoice line values of one spec: a line per period part or
+        correction, then the one-time lines of a first invoice."""
         lines = []
-        for line, first, last, quantity, amount in spec["lines"]:
+        for line, first, last, quantity, amount, share in spec["lines"]:
             line_vals = line._icasa_prepare_period_invoice_line(
-                first, last, quantity, float(amount), correction=spec["correction"]
+                first, last, quantity, float(amount), correction=spec["correction"], share=share
             )
             if not context["analytic_models"]:
                 line_vals.setdefault("analytic_distribution", line.analytic_distribution or False)
-            lines.append(Command.create(line_vals))
-        for line in spec["one_time"]:
-            lines.append(Command.create(line._prepare_invoice_line()))
-        vals["invoice_line_ids"] = lines
-        return vals
+            lines.append(line_vals)
+        lines += [line._prepare_invoice_line() for line in spec["one_time"]]
+        return lines
 
     @api.model
     def _prepare_order(self, spec):
@@ -526,10 +579,10 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         lines = [
             Command.create(
                 line._icasa_prepare_period_order_line(
-                    first, last, quantity, float(amount) * spec["sign"], correction=spec["correction"]
+                    first, last, quantity, float(amount) * spec["sign"], correction=spec["correction"], share=share
                 )
             )
-            for line, first, last, quantity, amount in spec["lines"]
+            for line, first, last, quantity, amount, share in spec["lines"]
         ]
         vals = order._icasa_prepare_period_order_values()
         vals.update(icasa_period_start=spec["period"].start, order_line=lines)

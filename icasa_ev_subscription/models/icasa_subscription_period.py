@@ -94,6 +94,40 @@ class IcasaSubscriptionPeriod(models.Model):
                 net[int(key)] = net.get(int(key), 0.0) + amount
         return net
 
+    def _icasa_slot(self):
+        """What, besides the period, tells apart rows that each bill their own
+        share of it (``icasa_partner_invoicing``: the payer). One slot here."""
+        self.ensure_one()
+        return ()
+
+    def _icasa_key_holder(self):
+        """The live row that holds the billing key of this row's period and slot."""
+        self.ensure_one()
+        slot = self._icasa_slot()
+        return self.order_id.icasa_period_ids.filtered(
+            lambda r: r.live and r.billing_key == self.period_start and r._icasa_slot() == slot
+        )[:1]
+
+    def _icasa_credited_in_full(self):
+        """Whether posted credit notes bring this row's document to zero. A
+        document that bills several rows (a consolidated invoice) is credited
+        row by row: each recurring line of the row nets to zero."""
+        self.ensure_one()
+        move = self.move_id
+        if not move:
+            return False
+        if len(move._icasa_ledger_rows().filtered(lambda r: r.kind != "refund")) <= 1:
+            return move._icasa_fully_credited()
+        refunds = self.search([("origin_row_id", "=", self.id), ("kind", "=", "refund"), ("live", "=", True)])
+        refunds = refunds.filtered(lambda r: r.move_id.state == "posted")
+        if not refunds:
+            return False
+        totals = {}
+        for row in self | refunds:
+            for key, amount in (row.line_amounts or {}).items():
+                totals[key] = totals.get(key, 0.0) + amount
+        return all(self.currency_id.is_zero(amount) for amount in totals.values())
+
     def _icasa_kill(self, note):
         """The documents of these rows no longer count (cancelled, deleted,
         credited in full): keep the rows as history and have the billing
@@ -119,9 +153,7 @@ class IcasaSubscriptionPeriod(models.Model):
         period was billed again: the period would have two. Corrections
         (adjustments, credits) can: the next run evens the net out."""
         for row in self.filtered(lambda r: not r.live and r.kind in KEYED_KINDS):
-            other = row.order_id.icasa_period_ids.filtered(
-                lambda r, row=row: r.live and r.billing_key == row.period_start
-            )
+            other = row._icasa_key_holder()
             if other:
                 raise UserError(
                     self.env._(
@@ -142,10 +174,7 @@ class IcasaSubscriptionPeriod(models.Model):
         for row in self.sudo().filtered(lambda r: not r.live):
             key = False
             if row.kind in KEYED_KINDS:
-                taken = row.order_id.icasa_period_ids.filtered(
-                    lambda r, row=row: r.live and r.billing_key == row.period_start
-                )
-                key = False if taken else row.period_start
+                key = False if row._icasa_key_holder() else row.period_start
             row.write({"live": True, "billing_key": key, "note": False})
             row.flush_recordset(["billing_key"])
             row.order_id._icasa_recheck_from(row.period_start)

@@ -233,7 +233,7 @@ class SaleOrderLine(models.Model):
             ranges, full_days, self._icasa_quantity_segments, self._icasa_price_segments, digits
         )
 
-    def _icasa_period_label(self, first, last, correction=False):
+    def _icasa_period_label(self, first, last, correction=False, share=None):
         self.ensure_one()
         name = self.product_id.display_name
         if self.icasa_asset_id:
@@ -241,32 +241,37 @@ class SaleOrderLine(models.Model):
         values = {"product": name, "start": format_date(self.env, first), "end": format_date(self.env, last)}
         if correction:
             return self.env._("%(product)s: correction for %(start)s to %(end)s", **values)
+        if share is not None:
+            return self.env._(
+                "%(product)s: %(start)s to %(end)s, %(share)s%% share", share=f"{float(share):g}", **values
+            )
         return self.env._("%(product)s: %(start)s to %(end)s", **values)
 
-    def _icasa_prepare_period_invoice_line(self, first, last, quantity, amount, correction=False):
-        """An invoice line of one period part (or of a correction, at quantity 1, no discount)."""
+    def _icasa_prepare_period_invoice_line(self, first, last, quantity, amount, correction=False, share=None):
+        """An invoice line of one period part (or of a correction or a payer's
+        share of a part, at quantity 1, no discount)."""
         self.ensure_one()
         vals = self._prepare_invoice_line(
-            name=self._icasa_period_label(first, last, correction),
+            name=self._icasa_period_label(first, last, correction, share),
             quantity=quantity,
             price_unit=amount,
             icasa_period_start=first,
             icasa_period_end=last,
             icasa_subscription_line_id=self.id,
         )
-        if correction:
+        if correction or share is not None:
             vals["discount"] = 0.0
         return vals
 
-    def _icasa_prepare_period_order_line(self, first, last, quantity, amount, correction=False):
+    def _icasa_prepare_period_order_line(self, first, last, quantity, amount, correction=False, share=None):
         self.ensure_one()
         return {
             "product_id": self.product_id.id,
-            "name": self._icasa_period_label(first, last, correction),
+            "name": self._icasa_period_label(first, last, correction, share),
             "product_uom_qty": quantity,
             "product_uom": self.product_uom.id,
             "price_unit": amount,
-            "discount": 0.0 if correction else self.discount,
+            "discount": 0.0 if correction or share is not None else self.discount,
             "tax_id": [Command.set(self.tax_id.ids)],
             "icasa_recurring": False,
             "icasa_asset_id": self.icasa_asset_id.id,

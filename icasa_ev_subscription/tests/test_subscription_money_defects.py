@@ -180,14 +180,14 @@ class TestSubscriptionMoneyDefects(SubscriptionCommon):
         healthy = self._subscription(self.monthly, date(2027, 1, 1))
         broken = self._subscription(self.monthly, date(2027, 1, 1))
         Billing = type(self.env["icasa.subscription.billing"])
-        original = Billing._period_spec
+        original = Billing._period_specs
 
         def buggy(service, order, period, recheck_from=None):
             if order == broken:
                 raise ZeroDivisionError("division by zero")
             return original(service, order, period, recheck_from)
 
-        with patch.object(Billing, "_period_spec", buggy), self.assertLogs(BILLING_LOGGER, "ERROR") as logs:
+        with patch.object(Billing, "_period_specs", buggy), self.assertLogs(BILLING_LOGGER, "ERROR") as logs:
             result = self._bill(date(2027, 1, 1))
         self.assertEqual((result["subscriptions"], result["failed"]), (1, 1))
         self.assertTrue(healthy.icasa_period_ids)

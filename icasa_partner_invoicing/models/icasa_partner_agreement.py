@@ -1,0 +1,116 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+PAYER_KINDS = [
+    ("customer", "End Customer"),
+    ("partner", "Partner"),
+    ("split", "Split"),
+]
+
+AGREEMENT_ROLES = [
+    ("employer", "Employer / Fleet Owner"),
+    ("reseller", "Reseller / Installer"),
+    ("leasing", "Leasing Company"),
+    ("franchisee", "Franchisee"),
+    ("site_host", "Site Host"),
+]
+
+CONSOLIDATION_INTERVALS = [
+    ("week", "Weekly"),
+    ("month", "Monthly"),
+    ("quarter", "Quarterly"),
+    ("year", "Yearly"),
+]
+
+
+class IcasaPartnerAgreement(models.Model):
+    """What a partner pays for its end customers (or earns from them): who
+    pays by default, how charges are split, and how often they are grouped
+    on one consolidated invoice."""
+
+    _name = "icasa.partner.agreement"
+    _description = "Partner Agreement"
+    _inherit = ["mail.thread"]
+    _order = "partner_id, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Partner", required=True, index=True, tracking=True, check_company=True
+    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+        help="The currency the partner is billed in: orders in another currency cannot be paid by it.",
+    )
+    role = fields.Selection(AGREEMENT_ROLES, required=True, default="employer", tracking=True)
+    payer_kind = fields.Selection(
+        PAYER_KINDS,
+        string="Who Pays",
+        required=True,
+        default="partner",
+        tracking=True,
+        help="The default for the orders of the end customers under this agreement.",
+    )
+    split_rule_ids = fields.One2many("icasa.payer.split.rule", "agreement_id", string="Split", copy=True)
+    consolidate = fields.Boolean(
+        string="Consolidated Invoice",
+        default=True,
+        help="Group every charge of the partner's end customers on one invoice per period.",
+    )
+    consolidation_interval = fields.Selection(
+        CONSOLIDATION_INTERVALS, string="Invoice Every", required=True, default="month"
+    )
+    auto_post = fields.Boolean(
+        string="Post When the Period Ends",
+        default=True,
+        help="The consolidated invoice is posted by the run after its period ends; otherwise it waits for you.",
+    )
+    end_customer_ids = fields.One2many("res.partner", "icasa_agreement_id", string="End Customers")
+    end_customer_count = fields.Integer(compute="_compute_end_customer_count")
+    order_ids = fields.One2many("sale.order", "icasa_agreement_id", string="Orders")
+
+    @api.depends("end_customer_ids")
+    def _compute_end_customer_count(self):
+        for agreement in self:
+            agreement.end_customer_count = len(agreement.end_customer_ids)
+
+    @api.constrains("payer_kind", "split_rule_ids")
+    def _check_split_rules(self):
+        for agreement in self.filtered(lambda a: a.payer_kind == "split" and not a.split_rule_ids):
+            raise ValidationError(
+                self.env._(
+                    "Agreement %(name)s splits the charges but has no split line. "
+                    "Add one (for example 50%% for every line), or choose who pays alone.",
+                    name=agreement.name,
+                )
+            )
+
+    @api.constrains("partner_id", "company_id")
+    def _check_partner_receivable(self):
+        for agreement in self:
+            account = agreement.partner_id.with_company(agreement.company_id).property_account_receivable_id
+            if not account:
+                raise ValidationError(
+                    self.env._(
+                        "Partner %(partner)s of agreement %(name)s has no receivable account in %(company)s. "
+                        "Set one on the partner's Accounting tab.",
+                        partner=agreement.partner_id.display_name,
+                        name=agreement.name,
+                        company=agreement.company_id.name,
+                    )
+                )
+
+    def action_view_end_customers(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("End Customers"),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "domain": [("icasa_agreement_id", "=", self.id)],
+            "context": {"default_icasa_agreement_id": self.id},
+        }

@@ -1,0 +1,121 @@
+from datetime import date
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import PartnerCommon
+
+
+@tagged("post_install", "-at_install")
+class TestConsolidationAndCredit(PartnerCommon):
+    def _shops(self):
+        """Three shops of the reseller, monthly calendar subscriptions at
+        30.00 starting on the 1st, 10th and 20th of January 2027, each billed
+        on its start day."""
+        orders = [
+            self._subscription(self.monthly_calendar, start, partner=shop)
+            for shop, start in (
+                (self.shop_1, date(2027, 1, 1)),
+                (self.shop_2, date(2027, 1, 10)),
+                (self.shop_3, date(2027, 1, 20)),
+            )
+        ]
+        for day in (date(2027, 1, 1), date(2027, 1, 10), date(2027, 1, 20)):
+            self._bill(day)
+        return orders
+
+    def _consolidated(self):
+        return self.env["account.move"].search(
+            [("icasa_agreement_id", "=", self.reseller_agreement.id), ("icasa_consolidated", "=", True)],
+            order="icasa_consolidation_start, id",
+        )
+
+    def test_one_invoice_per_partner_and_month_names_each_end_customer(self):
+        orders = self._shops()
+        invoice = self._consolidated()
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(invoice.partner_id, self.reseller)
+        self.assertEqual(
+            (invoice.icasa_consolidation_start, invoice.icasa_consolidation_end), (date(2027, 1, 1), date(2027, 1, 31))
+        )
+        # 30.00; 30 x 22/31 = 21.29; 30 x 12/31 = 11.61
+        self.assertEqual(
+            [(customer.name, round(amount, 2)) for customer, amount in invoice._icasa_subtotals_by_end_customer()],
+            [("Shop One", 30.0), ("Shop Three", 11.61), ("Shop Two", 21.29)],
+        )
+        self.assertEqual(invoice.amount_untaxed, 62.9)
+        self.assertTrue(all(line.name.startswith(line.icasa_end_customer_id.name) for line in invoice.invoice_line_ids))
+        for order in orders:
+            row = order.icasa_period_ids
+            self.assertEqual((row.move_id, row.payer_role, row.payer_id), (invoice, "partner", self.reseller))
+            self.assertTrue(row.billing_key)
+        # a rerun bills nothing twice
+        self._bill(date(2027, 1, 25))
+        self.assertEqual(invoice.amount_untaxed, 62.9)
+        # the run after the month posts it; February goes on a new invoice
+        self.env["icasa.subscription.billing"]._cron_post_consolidated(today=date(2027, 2, 1))
+        self.assertEqual((invoice.state, invoice.invoice_date), ("posted", date(2027, 2, 1)))
+        self._bill(date(2027, 2, 1))
+        february = self._consolidated() - invoice
+        self.assertEqual(february.amount_untaxed, 90.0)
+        self.assertEqual(february.icasa_consolidation_start, date(2027, 2, 1))
+
+    def test_a_deleted_line_of_the_draft_is_billed_again(self):
+        orders = self._shops()
+        invoice = self._consolidated()
+        invoice.invoice_line_ids.filtered(lambda line: line.icasa_end_customer_id == self.shop_2).unlink()
+        self.env["icasa.subscription.billing"]._cron_post_consolidated(today=date(2027, 2, 1))
+        self.assertEqual(invoice.amount_untaxed, 41.61)
+        row = orders[1].icasa_period_ids.filtered(lambda r: r.move_id == invoice)
+        self.assertEqual(row.amount_untaxed, 0.0)
+        self._bill(date(2027, 2, 1))
+        february = self._consolidated() - invoice
+        # February's 90.00 and Shop Two's January again, 21.29
+        self.assertEqual(february.amount_untaxed, 111.29)
+
+    def test_credit_one_end_customer_in_full_bills_its_period_again_once(self):
+        orders = self._shops()
+        invoice = self._consolidated()
+        self.env["icasa.subscription.billing"]._cron_post_consolidated(today=date(2027, 2, 1))
+        refund = self._credit(invoice, mode="full", end_customer_ids=[(6, 0, self.shop_2.ids)])
+        self.assertEqual((refund.move_type, refund.state, refund.amount_untaxed), ("out_refund", "posted", 21.29))
+        self.assertEqual(refund.reversed_entry_id, invoice)
+        shop_2_rows = orders[1].icasa_period_ids.sorted("id")
+        self.assertEqual(
+            [(r.kind, r.live, round(r.amount_untaxed, 2)) for r in shop_2_rows],
+            [("invoice", False, 21.29), ("refund", True, -21.29)],
+        )
+        # the other shops are untouched
+        for order in (orders[0], orders[2]):
+            self.assertEqual(order.icasa_period_ids.mapped("live"), [True])
+        self._bill(date(2027, 2, 1))
+        february = self._consolidated() - invoice
+        self.assertEqual(february.amount_untaxed, 111.29)
+        self._bill(date(2027, 2, 2))
+        self.assertEqual(february.amount_untaxed, 111.29)
+
+    def test_credit_days_of_a_period_is_a_concession(self):
+        self.reseller_agreement.consolidate = False
+        order = self._subscription(self.monthly_calendar, date(2027, 1, 1), partner=self.shop_1)
+        self._bill(date(2027, 1, 1))
+        invoice = order.icasa_subscription_move_ids
+        invoice.action_post()
+        # 10 of 31 days: 30 x 10/31 = 9.68
+        refund = self._credit(invoice, mode="days", date_from=date(2027, 1, 22))
+        self.assertEqual(refund.amount_untaxed, 9.68)
+        self.assertEqual(refund.partner_id, self.reseller)
+        self.assertEqual(self._rows(order)[-1], (date(2027, 1, 1), "refund", "partner", "Charge Resell BV", -9.68, True))
+        self._bill(date(2027, 1, 25))
+        self.assertEqual(len(order.icasa_subscription_move_ids), 2)  # not billed again
+        with self.assertRaisesRegex(UserError, "more than what is left to credit"):
+            self._credit(invoice, mode="amount", amount=20.33)
+        last = self._credit(invoice, mode="amount", amount=20.32)
+        self.assertEqual(last.amount_untaxed, 20.32)
+        # now credited in full: the period is billed again, once
+        self.assertFalse(order.icasa_period_ids.filtered(lambda r: r.kind == "invoice").live)
+        self._bill(date(2027, 1, 26))
+        again = order.icasa_subscription_move_ids.filtered(lambda m: m.move_type == "out_invoice") - invoice
+        self.assertEqual(again.amount_untaxed, 30.0)
+        with self.assertRaisesRegex(UserError, "Nothing is left to credit"):
+            self._credit(invoice, mode="full")

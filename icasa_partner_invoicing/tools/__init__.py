@@ -1,0 +1,3 @@
+from . import credit
+from . import payers
+from . import revenue_share

@@ -1,0 +1,1 @@
+from . import icasa_credit_wizard
