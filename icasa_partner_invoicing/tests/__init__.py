@@ -1,0 +1,3 @@
+from . import test_payer_routing
+from . import test_consolidation_and_credit
+from . import test_portal
