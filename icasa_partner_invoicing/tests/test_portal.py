@@ -364,5 +364,33 @@ class TestPortalHttp(PortalCommon, HttpCase):
         with self.assertRaises(AccessError):
             alpha_invoice.with_user(self.user_xavier).read(["name"])
 
-    def test_self_billing_page(self):
-        self.assertEqual(self._get(self.user_beta, "/my/ev/self-billing").status_code, 200)
+    def test_self_billing_statements(self):
+        """Beta's self-billing statement shows to Beta, with its PDF; to no one else."""
+        bill = self.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": self.beta.id,
+                "invoice_date": START,
+                "invoice_line_ids": [
+                    Command.create({"name": "Revenue share", "quantity": 1, "price_unit": 12.0, "tax_ids": []})
+                ],
+            }
+        )
+        bill.action_post()
+        # the self-billing run makes its bills with their statement; here a posted
+        # bill is marked as one, which is all the portal looks at
+        bill.icasa_self_billing_agreement_id = self.agreement_beta
+        self._assert_shows(self._page(self.user_beta, "/my/ev/self-billing"), present=[bill.name])
+        self._assert_shows(self._page(self.user_alpha, "/my/ev/self-billing"), absent=[bill.name])
+        self.authenticate(self.user_beta.login, self.user_beta.login)
+        values = self.make_jsonrpc_request("/my/counters", {"counters": ["icasa_self_billing_count"]})
+        self.assertEqual(values["icasa_self_billing_count"], 1)
+        # in tests Odoo renders a PDF report as HTML: the statement's own report
+        statement = self._page(self.user_beta, f"/my/ev/self-billing/{bill.id}")
+        self._assert_shows(statement, present=["Self-Billing Statement", bill.name, "Beta resale"])
+        for user in (self.user_alpha, self.user_zeno):
+            with self.subTest(user=user.login):
+                self.assertEqual(self._get(user, f"/my/ev/self-billing/{bill.id}").status_code, 404)
+        # an ordinary bill is no statement
+        bill.icasa_self_billing_agreement_id = False
+        self.assertEqual(self._get(self.user_beta, f"/my/ev/self-billing/{bill.id}").status_code, 404)
