@@ -102,9 +102,7 @@ class IcasaCustomerPortal(CustomerPortal):
         Move = request.env["account.move"]
         if "icasa_subscription_count" in counters:
             values["icasa_subscription_count"] = (
-                SaleOrder.search_count(self._icasa_subscriptions_domain(partner))
-                if SaleOrder.has_access("read")
-                else 0
+                SaleOrder.search_count(self._icasa_subscriptions_domain(partner)) if SaleOrder.has_access("read") else 0
             )
         if "icasa_asset_count" in counters:
             values["icasa_asset_count"] = (
@@ -206,7 +204,9 @@ class IcasaCustomerPortal(CustomerPortal):
         prices = {line.id: line._icasa_price_at(today) for line in lines}
         # the documents of the subscription, then those the user may read: a paying
         # partner sees the invoices sent to it, the end customer those sent to it
-        documents = order_sudo.invoice_ids | order_sudo.icasa_subscription_move_ids | order_sudo.icasa_period_ids.move_id
+        documents = (
+            order_sudo.invoice_ids | order_sudo.icasa_subscription_move_ids | order_sudo.icasa_period_ids.move_id
+        )
         invoices = request.env["account.move"].search(
             [("id", "in", documents.ids), ("state", "=", "posted")], order="invoice_date desc, id desc"
         )
@@ -291,7 +291,9 @@ class IcasaCustomerPortal(CustomerPortal):
             ],
             order="icasa_next_invoice_date, id desc",
         )
-        subscriptions = {customer.id: orders.filtered(lambda o, c=customer: o.partner_id == c) for customer in customers}
+        subscriptions = {
+            customer.id: orders.filtered(lambda o, c=customer: o.partner_id == c) for customer in customers
+        }
         values = self._prepare_portal_layout_values()
         values.update(
             {
@@ -305,9 +307,7 @@ class IcasaCustomerPortal(CustomerPortal):
         )
         return request.render("icasa_partner_invoicing.portal_my_ev_end_customers", values)
 
-    @http.route(
-        ["/my/ev/self-billing", "/my/ev/self-billing/page/<int:page>"], type="http", auth="user", website=True
-    )
+    @http.route(["/my/ev/self-billing", "/my/ev/self-billing/page/<int:page>"], type="http", auth="user", website=True)
     def portal_icasa_self_billing(self, page=1, **kw):
         Move = request.env["account.move"]
         partner = request.env.user.partner_id

@@ -357,9 +357,7 @@ class TestPortalHttp(PortalCommon, HttpCase):
         self._assert_shows(
             self._page(self.user_xavier, "/my/invoices"), present=[xavier_invoice.name], absent=[alpha_invoice.name]
         )
-        self._assert_shows(
-            self._page(self.user_beta, "/my/invoices"), absent=[alpha_invoice.name, xavier_invoice.name]
-        )
+        self._assert_shows(self._page(self.user_beta, "/my/invoices"), absent=[alpha_invoice.name, xavier_invoice.name])
         self.assertEqual(self._get(self.user_beta, f"/my/invoices/{alpha_invoice.id}").status_code, 303)
         with self.assertRaises(AccessError):
             alpha_invoice.with_user(self.user_xavier).read(["name"])
@@ -382,6 +380,9 @@ class TestPortalHttp(PortalCommon, HttpCase):
         bill.icasa_self_billing_agreement_id = self.agreement_beta
         self._assert_shows(self._page(self.user_beta, "/my/ev/self-billing"), present=[bill.name])
         self._assert_shows(self._page(self.user_alpha, "/my/ev/self-billing"), absent=[bill.name])
+        # and among the bills of Odoo's own /my/invoices, like any bill of the partner
+        self._assert_shows(self._page(self.user_beta, "/my/invoices?filterby=bills"), present=[bill.name])
+        self._assert_shows(self._page(self.user_alpha, "/my/invoices?filterby=bills"), absent=[bill.name])
         self.authenticate(self.user_beta.login, self.user_beta.login)
         values = self.make_jsonrpc_request("/my/counters", {"counters": ["icasa_self_billing_count"]})
         self.assertEqual(values["icasa_self_billing_count"], 1)
