@@ -6,3 +6,8 @@ from . import sale_order
 from . import account_move
 from . import icasa_subscription_period
 from . import icasa_subscription_billing
+from . import icasa_revenue_share_rule
+from . import icasa_revenue_share
+from . import icasa_partner_agreement_share
+from . import account_move_self_billing
+from . import icasa_self_billing
