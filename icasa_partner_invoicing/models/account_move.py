@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountMove(models.Model):
@@ -20,6 +20,54 @@ class AccountMove(models.Model):
     icasa_consolidated = fields.Boolean(string="Consolidated", readonly=True, copy=False)
     icasa_consolidation_start = fields.Date(string="Consolidates From", readonly=True, copy=False)
     icasa_consolidation_end = fields.Date(string="Consolidates To", readonly=True, copy=False)
+    icasa_replaced_move_id = fields.Many2one(
+        "account.move", string="Replaces", readonly=True, copy=False, index="btree_not_null",
+        help="The consolidated invoice this draft replaces (Reverse and Create Invoice).",
+    )
+
+    def copy_data(self, default=None):
+        """ "Reverse and create a new draft" of a consolidated invoice: the
+        new draft is consolidated too and bills the periods of the one it
+        replaces."""
+        vals_list = super().copy_data(default)
+        if not self.env.context.get("include_business_fields"):
+            return vals_list
+        for move, vals in zip(self, vals_list, strict=True):
+            if move.icasa_consolidated and vals.get("move_type", move.move_type) == "out_invoice":
+                vals.update(
+                    icasa_consolidated=True,
+                    icasa_consolidation_start=move.icasa_consolidation_start,
+                    icasa_consolidation_end=move.icasa_consolidation_end,
+                    icasa_replaced_move_id=move.id,
+                )
+        return vals_list
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        moves = super().create(vals_list)
+        if not self.env.context.get("icasa_engine"):
+            moves.filtered(lambda m: m.icasa_replaced_move_id and m.move_type == "out_invoice")._icasa_adopt_rows()
+        return moves
+
+    def _icasa_adopt_rows(self):
+        """The replacement draft of a consolidated invoice counts in the
+        ledger of every period the replaced invoice billed."""
+        Period = self.env["icasa.subscription.period"].sudo()  # only the engine writes the ledger
+        for move in self:
+            origins = move.icasa_replaced_move_id._icasa_ledger_rows().filtered(lambda r: r.kind != "refund")
+            Period.flush_model(["live", "billing_key"])
+            for origin in origins:
+                amounts = move._icasa_line_amounts(origin)
+                if not amounts:
+                    continue
+                key = False if origin._icasa_key_holder() else origin.period_start
+                Period.create(
+                    move._icasa_row_values(
+                        origin, kind="invoice", billing_key=key, line_amounts=amounts,
+                        amount_untaxed=sum(amounts.values()),
+                    )
+                )
+                origin.order_id._icasa_recheck_from(origin.period_start)
 
     def _icasa_subtotals_by_end_customer(self):
         """``[(end customer, untaxed subtotal)]`` of a consolidated invoice, by name."""
