@@ -24,6 +24,8 @@
         "views/icasa_partner_invoicing_menus.xml",
         "views/portal_templates.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/icasa_partner_invoicing_demo.xml",
+    ],
     "installable": True,
 }
