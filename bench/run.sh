@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): our recurring cron against OCA contract 18.0's cron,
-# side by side in one run on one database with the same customers and products.
+# Benchmark (not a test): recurring billing at scale. OCA contract 18.0's cron, ours
+# with one cron thread, ours on a real server (odoo-bin --workers=2 with 1 and 2 cron
+# threads) and the floor (batched account.move.create), side by side in one run on one
+# database, for each size, with draft and with posted invoices.
 #
-#   bash bench/run.sh            N=1000 subscriptions and 1000 contracts, two-line draft invoices
-#   BENCH_N=300 bash bench/run.sh
+#   bash bench/run.sh                                 N = 1,000 and 10,000, draft and posted
+#   BENCH_SIZES=1000,10000,50000 bash bench/run.sh    adds 50,000 (on request: hours)
+#   BENCH_N=300 BENCH_VARIANTS=draft bash bench/run.sh   one size, one variant
 #
 # Installs OCA contract (odoo-addon-contract from PyPI, never a dependency of ours)
-# into .local/oca-addons on first use, builds a throwaway database from the test
-# template, and writes the table to bench/RESULTS.md.
+# into .local/oca-addons and matplotlib into the virtualenv on first use, builds a
+# throwaway database from the test template, and writes the tables to
+# bench/RESULTS.md and the plot to bench/recurring_scale.png. BENCH_PORT: the bench
+# server's port (default 8171); BENCH_KEEP_DB=1 keeps the database, BENCH_DB names it.
 source "$(dirname "${BASH_SOURCE[0]}")/../setup/lib.sh"
 
 CONTRACT_VERSION="${BENCH_CONTRACT_VERSION:-18.0.2.6.2}"
-PORT="${BENCH_PORT:-${ICASA_TEST_PORT:-8079}}"
+PORT="${BENCH_PORT:-8171}"
+SIZES="${BENCH_SIZES:-${BENCH_N:-1000,10000}}"
+VARIANTS="${BENCH_VARIANTS:-draft,posted}"
 DB="${BENCH_DB:-icasa_bench_$$}"
 
 find_odoo
@@ -32,6 +39,10 @@ if [ ! -f "$ICASA_OCA_ADDONS/contract/__manifest__.py" ] \
     rm -rf "$tmp"
 fi
 # contract depends on base, account, product and portal only: all in Odoo community.
+"$VENV_PY" -c "import matplotlib" 2>/dev/null || {
+    say "Installing matplotlib (the benchmark's plot) into $ICASA_VENV ..."
+    "$VENV_PY" -m pip install -q --disable-pip-version-check matplotlib 2>&1 | grep -v "is ignored: it is neither" >&2 || true
+}
 
 write_conf "$PORT" "$ICASA_LOCAL/data-bench"
 
@@ -45,7 +56,9 @@ say "Installing icasa_ev_subscription and contract into $DB ..."
 odoo_bin -d "$DB" -i icasa_ev_subscription,contract --stop-after-init --log-level=warn --logfile="$log" \
     --http-port="$PORT" || { tail -n 40 "$log" >&2; die "install failed; see $log"; }
 
-say "Running the benchmark (N=${BENCH_N:-1000}) ..."
+say "Running the benchmark (N=$SIZES, $VARIANTS; uptime: $(uptime)) ..."
 PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV_PY" "$ICASA_ROOT/bench/bench_recurring.py" \
-    --config "$ODOO_CONF" --database "$DB" --count "${BENCH_N:-1000}" \
-    --results "$ICASA_ROOT/bench/RESULTS.md"
+    --config "$ODOO_CONF" --database "$DB" --sizes "$SIZES" --variants "$VARIANTS" --port "$PORT" \
+    --odoo-bin "$ODOO_SRC/odoo-bin" --logdir "$ICASA_LOCAL/logs" \
+    --results "${BENCH_RESULTS:-$ICASA_ROOT/bench/RESULTS.md}" --plot "${BENCH_PLOT:-$ICASA_ROOT/bench/recurring_scale.png}" \
+    --json "$ICASA_LOCAL/logs/bench-recurring.json"

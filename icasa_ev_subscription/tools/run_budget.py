@@ -13,13 +13,19 @@ import time
 
 CALLS_PER_JOB = 10  # odoo.addons.base.models.ir_cron.MAX_BATCH_PER_CRON_JOB
 MIN_BUDGET = 1.0
+# A cron worker's watchdog runs from before its sleep (odoo.service.server: up to
+# SLEEP_INTERVAL 60 s + pid % 10) to the end of its unit of work.
+WORKER_SLEEP = 69
 
 
 def cron_time_limit(limit_time_real_cron=-1, limit_time_real=120, limit_time_cpu=60, workers=0):
     """The seconds a cron worker may spend on one unit of work, or None when
     no limit applies. ``limit_time_real_cron`` -1 means "as limit_time_real"
-    and 0 "no limit" (Odoo's reading); the CPU limit applies only with workers."""
+    and 0 "no limit" (Odoo's reading); with workers, the CPU limit applies
+    too and the worker's sleep before the work counts against the real one."""
     real = limit_time_real if limit_time_real_cron is None or limit_time_real_cron < 0 else limit_time_real_cron
+    if workers and real and real > 0:
+        real = max(real - WORKER_SLEEP, MIN_BUDGET)
     limits = [value for value in (real, limit_time_cpu if workers else 0) if value and value > 0]
     return min(limits) if limits else None
 
