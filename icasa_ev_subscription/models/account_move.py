@@ -35,8 +35,10 @@ class AccountMove(models.Model):
         lines = self.invoice_line_ids.filtered("icasa_subscription_line_id")
         if row is not None:
             lines = lines.filtered(
-                lambda line: line.icasa_subscription_line_id.order_id == row.order_id
-                and (not line.icasa_period_start or row.period_start <= line.icasa_period_start <= row.period_end)
+                lambda line: (
+                    line.icasa_subscription_line_id.order_id == row.order_id
+                    and (not line.icasa_period_start or row.period_start <= line.icasa_period_start <= row.period_end)
+                )
             )
         for line in lines:
             value = ledger_math.line_amount(line.quantity, line.price_unit, line.discount, digits)

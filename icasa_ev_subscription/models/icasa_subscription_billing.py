@@ -426,7 +426,9 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         made = self._make_moves(Move, move_specs, today, context)
         created = Order.create([self._prepare_order(spec) for spec in order_specs]) if order_specs else Order
         rows = [
-            self._row_values(spec, move_id=move.id, amount=move.amount_untaxed * spec["sign"] if amount is None else amount)
+            self._row_values(
+                spec, move_id=move.id, amount=move.amount_untaxed * spec["sign"] if amount is None else amount
+            )
             for spec, move, amount in made
         ]
         rows += [

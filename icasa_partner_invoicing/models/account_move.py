@@ -21,7 +21,11 @@ class AccountMove(models.Model):
     icasa_consolidation_start = fields.Date(string="Consolidates From", readonly=True, copy=False)
     icasa_consolidation_end = fields.Date(string="Consolidates To", readonly=True, copy=False)
     icasa_replaced_move_id = fields.Many2one(
-        "account.move", string="Replaces", readonly=True, copy=False, index="btree_not_null",
+        "account.move",
+        string="Replaces",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
         help="The consolidated invoice this draft replaces (Reverse and Create Invoice).",
     )
 
@@ -63,7 +67,10 @@ class AccountMove(models.Model):
                 key = False if origin._icasa_key_holder() else origin.period_start
                 Period.create(
                     move._icasa_row_values(
-                        origin, kind="invoice", billing_key=key, line_amounts=amounts,
+                        origin,
+                        kind="invoice",
+                        billing_key=key,
+                        line_amounts=amounts,
                         amount_untaxed=sum(amounts.values()),
                     )
                 )
@@ -79,7 +86,11 @@ class AccountMove(models.Model):
 
     def _icasa_row_values(self, origin, **values):
         # a credit note or replacement draft bills the share of the row it follows
-        return {"payer_role": origin.payer_role, "payer_id": origin.payer_id.id, **super()._icasa_row_values(origin, **values)}
+        return {
+            "payer_role": origin.payer_role,
+            "payer_id": origin.payer_id.id,
+            **super()._icasa_row_values(origin, **values),
+        }
 
     def _icasa_resync_rows(self):
         """A consolidated draft may have been edited before it is posted (a

@@ -19,7 +19,9 @@ class IcasaPayerSplitRule(models.Model):
     order_id = fields.Many2one("sale.order", index=True, ondelete="cascade")
     template_id = fields.Many2one("sale.order.template", index=True, ondelete="cascade")
     billing_role = fields.Selection(
-        BILLING_ROLES, string="Lines", help="The billing role of the lines this split applies to; empty: every other line."
+        BILLING_ROLES,
+        string="Lines",
+        help="The billing role of the lines this split applies to; empty: every other line.",
     )
     partner_percent = fields.Float(string="Partner Pays (%)", digits=(5, 2), default=100.0, required=True)
     customer_percent = fields.Float(string="End Customer Pays (%)", digits=(5, 2), default=0.0, required=True)
@@ -53,9 +55,11 @@ class IcasaPayerSplitRule(models.Model):
     @api.constrains("billing_role", "order_id", "agreement_id", "template_id")
     def _check_one_rule_per_role(self):
         for rule in self:
-            siblings = (rule.order_id.icasa_split_rule_ids if rule.order_id else self.browse()) or (
-                rule.agreement_id.split_rule_ids if rule.agreement_id else self.browse()
-            ) or (rule.template_id.icasa_split_rule_ids if rule.template_id else self.browse())
+            siblings = (
+                (rule.order_id.icasa_split_rule_ids if rule.order_id else self.browse())
+                or (rule.agreement_id.split_rule_ids if rule.agreement_id else self.browse())
+                or (rule.template_id.icasa_split_rule_ids if rule.template_id else self.browse())
+            )
             if len(siblings.filtered(lambda r, rule=rule: r.billing_role == rule.billing_role)) > 1:
                 raise ValidationError(
                     self.env._(
@@ -84,6 +88,10 @@ class IcasaPayerSplitRule(models.Model):
 
     def _copy_values(self):
         return [
-            {"billing_role": r.billing_role, "partner_percent": r.partner_percent, "customer_percent": r.customer_percent}
+            {
+                "billing_role": r.billing_role,
+                "partner_percent": r.partner_percent,
+                "customer_percent": r.customer_percent,
+            }
             for r in self
         ]

@@ -50,7 +50,9 @@ class IcasaSubscriptionBilling(models.AbstractModel):
                 shares[empty][0][line] = []
                 shares[empty][1][line.id] = Decimal(0)
                 continue
-            amounts = [ledger_math.line_amount(quantity, amount, line.discount, digits) for _f, _l, quantity, amount in parts]
+            amounts = [
+                ledger_math.line_amount(quantity, amount, line.discount, digits) for _f, _l, quantity, amount in parts
+            ]
             pieces = payer_math.split_parts(amounts, percent, digits)
             for role, index, share in (("partner", 0, percent), ("customer", 1, 100 - percent)):
                 shares[role][0][line] = [
@@ -274,7 +276,8 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             except (UserError, ValidationError) as error:
                 move.message_post(
                     body=self.env._(
-                        "Could not post this consolidated invoice: %(error)s", error=error.args[0] if error.args else error
+                        "Could not post this consolidated invoice: %(error)s",
+                        error=error.args[0] if error.args else error,
                     )
                 )
             except Exception:  # a bug of ours: logged with its traceback, the others are posted

@@ -10,9 +10,7 @@ class IcasaSubscriptionPeriod(models.Model):
 
     _inherit = "icasa.subscription.period"
 
-    payer_role = fields.Selection(
-        PAYER_ROLES, string="Share Of", required=True, default="customer", index=True
-    )
+    payer_role = fields.Selection(PAYER_ROLES, string="Share Of", required=True, default="customer", index=True)
     payer_id = fields.Many2one("res.partner", string="Billed To", index="btree_not_null")
     end_customer_id = fields.Many2one(related="order_id.partner_id", string="End Customer")
 

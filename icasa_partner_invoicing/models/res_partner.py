@@ -10,6 +10,4 @@ class ResPartner(models.Model):
         index="btree_not_null",
         help="The partner agreement that pays for this end customer by default.",
     )
-    icasa_payer_agreement_ids = fields.One2many(
-        "icasa.partner.agreement", "partner_id", string="Partner Agreements"
-    )
+    icasa_payer_agreement_ids = fields.One2many("icasa.partner.agreement", "partner_id", string="Partner Agreements")

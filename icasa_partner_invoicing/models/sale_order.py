@@ -102,8 +102,10 @@ class SaleOrder(models.Model):
     def write(self, vals):
         if any(field in vals for field in SPLIT_FIELDS):
             changed = self.filtered(
-                lambda o: vals.get("icasa_payer_kind", o.icasa_payer_kind) != o.icasa_payer_kind
-                or "icasa_split_rule_ids" in vals
+                lambda o: (
+                    vals.get("icasa_payer_kind", o.icasa_payer_kind) != o.icasa_payer_kind
+                    or "icasa_split_rule_ids" in vals
+                )
             )
             changed._icasa_check_split_editable()
         return super().write(vals)
@@ -154,11 +156,16 @@ class SaleOrder(models.Model):
                     )
                 )
             agreement = order.icasa_agreement_id
-            if agreement and agreement.partner_id == order.icasa_payer_id and agreement.currency_id != order.currency_id:
+            if (
+                agreement
+                and agreement.partner_id == order.icasa_payer_id
+                and agreement.currency_id != order.currency_id
+            ):
                 raise ValidationError(
                     self.env._(
                         "%(order)s is in %(currency)s but %(partner)s is billed in %(agreement_currency)s under "
-                        "agreement %(agreement)s. Use a pricelist in %(agreement_currency)s, or let the end customer pay.",
+                        "agreement %(agreement)s. Use a pricelist in %(agreement_currency)s, "
+                        "or let the end customer pay.",
                         order=order.display_name,
                         currency=order.currency_id.name,
                         partner=order.icasa_payer_id.display_name,
@@ -195,14 +202,13 @@ class SaleOrder(models.Model):
         address = payer.address_get(["invoice"])["invoice"]
         invoice_partner = self.env["res.partner"].browse(address)
         company_payer = payer.with_company(self.company_id)
-        fiscal_position = self.env["account.fiscal.position"].with_company(self.company_id)._get_fiscal_position(
-            invoice_partner
+        fiscal_position = (
+            self.env["account.fiscal.position"].with_company(self.company_id)._get_fiscal_position(invoice_partner)
         )
         return {
             "partner_id": invoice_partner.id,
             "fiscal_position_id": fiscal_position.id,
-            "invoice_payment_term_id": company_payer.property_payment_term_id.id
-            or self.payment_term_id.id,
+            "invoice_payment_term_id": company_payer.property_payment_term_id.id or self.payment_term_id.id,
             "icasa_end_customer_id": self.partner_id.id,
         }
 
@@ -215,4 +221,3 @@ class SaleOrder(models.Model):
         if self.icasa_payer_kind == "partner" and self.icasa_payer_id and not self.env.context.get("icasa_engine"):
             vals.update(self._icasa_payer_invoice_values(self.icasa_payer_id))
         return vals
-

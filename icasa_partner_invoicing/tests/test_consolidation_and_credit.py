@@ -105,7 +105,9 @@ class TestConsolidationAndCredit(PartnerCommon):
         refund = self._credit(invoice, mode="days", date_from=date(2027, 1, 22))
         self.assertEqual(refund.amount_untaxed, 9.68)
         self.assertEqual(refund.partner_id, self.reseller)
-        self.assertEqual(self._rows(order)[-1], (date(2027, 1, 1), "refund", "partner", "Charge Resell BV", -9.68, True))
+        self.assertEqual(
+            self._rows(order)[-1], (date(2027, 1, 1), "refund", "partner", "Charge Resell BV", -9.68, True)
+        )
         self._bill(date(2027, 1, 25))
         self.assertEqual(len(order.icasa_subscription_move_ids), 2)  # not billed again
         with self.assertRaisesRegex(UserError, "more than what is left to credit"):

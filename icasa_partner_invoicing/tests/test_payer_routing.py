@@ -116,8 +116,12 @@ class TestPayerRouting(PartnerCommon):
             {"name": "Accounts dept", "type": "invoice", "parent_id": self.shop_1.id}
         )
         customer = self.env["res.partner"].create(
-            {"name": "Own Payer NV", "is_company": True, "property_payment_term_id": terms.id,
-             "property_account_position_id": position.id}
+            {
+                "name": "Own Payer NV",
+                "is_company": True,
+                "property_payment_term_id": terms.id,
+                "property_account_position_id": position.id,
+            }
         )
         contact = self.env["res.partner"].create({"name": "Billing", "type": "invoice", "parent_id": customer.id})
         order = self._subscription(self.monthly_calendar, date(2027, 1, 1), partner=customer)
@@ -149,8 +153,12 @@ class TestPayerRouting(PartnerCommon):
     def test_a_split_that_does_not_add_up_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "together make 100%"):
             self.env["icasa.payer.split.rule"].create(
-                {"agreement_id": self.employer_agreement.id, "billing_role": "connectivity",
-                 "partner_percent": 60, "customer_percent": 30}
+                {
+                    "agreement_id": self.employer_agreement.id,
+                    "billing_role": "connectivity",
+                    "partner_percent": 60,
+                    "customer_percent": 30,
+                }
             )
 
     def test_a_partner_in_another_currency_is_refused(self):

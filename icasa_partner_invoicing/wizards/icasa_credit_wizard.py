@@ -102,7 +102,8 @@ class IcasaCreditWizard(models.TransientModel):
                 left=self.currency_id.format(left),
             )
         return self.env._(
-            "Nothing is left to credit on %(invoice)s for this choice: check the date, the amount or the end customers.",
+            "Nothing is left to credit on %(invoice)s for this choice: "
+            "check the date, the amount or the end customers.",
             invoice=self.move_id.name,
         )
 
@@ -111,7 +112,9 @@ class IcasaCreditWizard(models.TransientModel):
         move = self.move_id
         if move.move_type != "out_invoice" or move.state != "posted":
             raise UserError(
-                self.env._("Only a posted customer invoice can be credited; %(invoice)s is not one.", invoice=move.display_name)
+                self.env._(
+                    "Only a posted customer invoice can be credited; %(invoice)s is not one.", invoice=move.display_name
+                )
             )
         amounts = self._amounts()
         total = sum(amounts.values())
