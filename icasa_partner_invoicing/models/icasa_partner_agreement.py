@@ -37,7 +37,7 @@ class IcasaPartnerAgreement(models.Model):
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
     partner_id = fields.Many2one(
-        "res.partner", string="Partner", required=True, index=True, tracking=True, check_company=True
+        "res.partner", required=True, index=True, tracking=True, check_company=True
     )
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(
