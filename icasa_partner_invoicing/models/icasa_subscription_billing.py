@@ -228,9 +228,7 @@ class IcasaSubscriptionBilling(models.AbstractModel):
                 )
             )
             for vals in lines:
-                vals["name"] = self.env._(
-                    "%(customer)s - %(line)s", customer=spec["order"].partner_id.display_name, line=vals["name"]
-                )
+                vals["name"] = self._consolidated_label(spec["order"], vals)
                 commands.append(Command.create(vals))
             existing = Period.search(
                 [
@@ -251,6 +249,23 @@ class IcasaSubscriptionBilling(models.AbstractModel):
                 made.append((spec, draft, amount))
         draft.write({"invoice_line_ids": commands})
         return made
+
+    @api.model
+    def _consolidated_label(self, order, vals):
+        """A consolidated line names its end customer and, when the line
+        serves an installed asset, the asset's site; the line's own label
+        names the product, the asset and the period."""
+        customer = order.partner_id.display_name
+        line = self.env["sale.order.line"].browse(vals.get("icasa_subscription_line_id"))
+        site = line.icasa_asset_id.site_partner_id
+        if site and site != order.partner_id:
+            return self.env._(
+                "%(customer)s, %(site)s - %(line)s",
+                customer=customer,
+                site=site._display_address(without_company=True).replace("\n", ", ") or site.display_name,
+                line=vals["name"],
+            )
+        return self.env._("%(customer)s - %(line)s", customer=customer, line=vals["name"])
 
     @api.model
     def _cron_post_consolidated(self, today=None):
