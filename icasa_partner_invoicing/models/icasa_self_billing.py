@@ -165,6 +165,8 @@ class IcasaSelfBilling(models.AbstractModel):
                 "|",
                 "|",
                 "|",
+                "|",
+                ("move_id.partner_shipping_id", "in", sites),
                 ("icasa_subscription_line_id.icasa_asset_id.site_partner_id", "in", sites),
                 ("icasa_subscription_line_id.order_id", "in", orders),
                 ("sale_line_ids.order_id", "in", orders),
