@@ -26,6 +26,7 @@
     ],
     "demo": [
         "demo/icasa_partner_invoicing_demo.xml",
+        "demo/icasa_self_billing_demo.xml",
     ],
     "installable": True,
 }
