@@ -28,6 +28,9 @@
         "demo/icasa_ev_billing_demo.xml",
         "demo/icasa_milestone_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": ["icasa_ev_billing/static/src/**/*"],
+    },
     "installable": True,
     "application": True,
 }

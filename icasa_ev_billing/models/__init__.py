@@ -12,3 +12,4 @@ from . import sale_order
 from . import sale_order_line
 from . import account_move
 from . import account_move_line
+from . import res_users

@@ -88,6 +88,12 @@ class IcasaMilestonePlanLine(models.Model):
         help="For a scheduled date: how long after the order confirmation the milestone is due.",
     )
     date_unit = fields.Selection(DATE_UNITS, default="month", string="Unit")
+    team_id = fields.Many2one(
+        "icasa.field.team",
+        string="Field Team",
+        help="The team that the milestones of new orders on this plan are assigned to, so that its "
+        "technicians see them in My Field Work without the office assigning each one.",
+    )
 
     def _icasa_share_error(self, problem, share, name, plan_name):
         messages = {

@@ -140,6 +140,10 @@ class SaleOrder(models.Model):
                 "kind": line.kind,
                 "date_interval": line.date_interval,
                 "date_unit": line.date_unit,
+                # a team of another company stays off the order's milestones
+                "team_id": line.team_id.filtered(
+                    lambda team: not team.company_id or team.company_id == self.company_id
+                ).id,
             }
             for line in self.icasa_milestone_plan_id.line_ids
         ]

@@ -44,8 +44,19 @@ class IcasaMilestoneReachWizard(models.TransientModel):
                 continue
             units = min(int(line.product_uom_qty), self._PREFILL_LIMIT) or 1
             commands += [
-                Command.create({"product_id": product.id, "asset_type_id": product.icasa_asset_type_id.id})
-                for _unit in range(units)
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "asset_type_id": product.icasa_asset_type_id.id,
+                        # the title of the unit's card on a phone
+                        "unit_label": self.env._(
+                            "%(product)s, %(unit)s of %(units)s", product=product.name, unit=unit, units=units
+                        )
+                        if units > 1
+                        else product.name,
+                    }
+                )
+                for unit in range(1, units + 1)
             ]
         return commands
 
@@ -85,6 +96,7 @@ class IcasaMilestoneReachAsset(models.TransientModel):
 
     wizard_id = fields.Many2one("icasa.milestone.reach.wizard", required=True, ondelete="cascade")
     product_id = fields.Many2one("product.product")
+    unit_label = fields.Char(string="Unit", readonly=True)
     asset_type_id = fields.Many2one(
         "icasa.asset.type", compute="_compute_asset_type_id", store=True, readonly=False, precompute=True, required=True
     )
