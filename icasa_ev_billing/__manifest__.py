@@ -22,6 +22,7 @@
         "report/report_invoice.xml",
         "views/icasa_installed_asset_views.xml",
         "views/product_template_views.xml",
+        "views/res_partner_views.xml",
         "views/icasa_ev_billing_menus.xml",
     ],
     "demo": [

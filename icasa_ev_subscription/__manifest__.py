@@ -19,6 +19,7 @@
         "views/sale_order_create_invoice_views.xml",
         "views/icasa_activation_views.xml",
         "wizards/icasa_subscription_close_wizard_views.xml",
+        "views/res_partner_views.xml",
         "views/icasa_ev_subscription_menus.xml",
     ],
     "demo": [

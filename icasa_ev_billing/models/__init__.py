@@ -13,3 +13,4 @@ from . import sale_order_line
 from . import account_move
 from . import account_move_line
 from . import res_users
+from . import res_partner

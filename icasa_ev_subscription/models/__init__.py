@@ -13,3 +13,5 @@ from . import account_move
 from . import icasa_milestone
 from . import product_template
 from . import icasa_subscription_quantity_change
+from . import res_partner
+from . import icasa_installed_asset

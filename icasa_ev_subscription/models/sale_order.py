@@ -23,6 +23,8 @@ ENGINE_FIELDS = frozenset(
         "icasa_billing_error",
     }
 )
+# stored for the engine, meaningless to users: kept out of the custom Group By and sort menus
+TECHNICAL_FIELDS = frozenset({"icasa_grid_start"})
 # the plausible years of a start date, and the longest fixed term
 PLAUSIBLE_YEARS = 50
 MAX_TERM_MONTHS = 1200
@@ -80,6 +82,7 @@ class SaleOrder(models.Model):
         tracking=True,
     )
     icasa_grid_start = fields.Date(
+        string="Period Grid Start",
         copy=False,
         help="The day the current period grid hangs on: the start date, or the first "
         "unbilled period after a plan change (technical).",
@@ -155,6 +158,19 @@ class SaleOrder(models.Model):
         index="btree_not_null",
         help="The hardware order whose activation started this subscription.",
     )
+    icasa_activation_subscription_count = fields.Integer(
+        string="Started Subscriptions", compute="_compute_icasa_activation_subscription_count"
+    )
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        res = super().fields_get(allfields, attributes)
+        for name in TECHNICAL_FIELDS & set(res):
+            if "groupable" in res[name]:
+                res[name]["groupable"] = False
+            if "sortable" in res[name]:
+                res[name]["sortable"] = False
+        return res
 
     # ------------------------------------------------------------------
     # Computes and constraints
@@ -238,6 +254,14 @@ class SaleOrder(models.Model):
         for order in self:
             rate = order.currency_rate or 1.0
             order.icasa_mrr_company = order.company_id.currency_id.round(order.icasa_mrr / rate)
+
+    def _compute_icasa_activation_subscription_count(self):
+        groups = self._read_group(
+            [("icasa_source_order_id", "in", self.ids), ("state", "!=", "cancel")], ["icasa_source_order_id"], ["__count"]
+        )
+        counts = {order.id: count for order, count in groups}
+        for order in self:
+            order.icasa_activation_subscription_count = counts.get(order.id, 0)
 
     def _compute_icasa_subscription_move_count(self):
         groups = self.env["account.move"]._read_group(
@@ -756,13 +780,30 @@ class SaleOrder(models.Model):
                 "params": {
                     "type": "info",
                     "title": self.env._("Nothing to invoice"),
-                    "message": self.env._(
-                        "%(orders)s: every period due up to today is billed already.",
-                        orders=", ".join(self.mapped("name")),
-                    ),
+                    "message": self._icasa_nothing_due_message(),
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
                 },
             }
         return True
+
+    def _icasa_nothing_due_message(self):
+        """What Invoice Now says when nothing is due: billed up to when, and the next invoice date."""
+        messages = []
+        for order in self:
+            if order.icasa_next_invoice_date:
+                messages.append(
+                    self.env._(
+                        "%(order)s: every period due up to today is billed already; the next invoice is due on "
+                        "%(date)s.",
+                        order=order.name,
+                        date=format_date(self.env, order.icasa_next_invoice_date),
+                    )
+                )
+            else:
+                messages.append(
+                    self.env._("%(order)s: every period is billed already; nothing more falls due.", order=order.name)
+                )
+        return "\n".join(messages)
 
     def _icasa_lock_or_raise(self):
         """Take the row locks the cron takes; refuse when a cron worker holds one."""
@@ -941,6 +982,23 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     # Views
     # ------------------------------------------------------------------
+
+    def action_icasa_view_activation_subscriptions(self):
+        """The subscriptions that the activation of this hardware order started."""
+        self.ensure_one()
+        subscriptions = self.search([("icasa_source_order_id", "=", self.id), ("state", "!=", "cancel")])
+        return subscriptions._icasa_subscription_action()
+
+    def _icasa_subscription_action(self):
+        """These subscriptions in the subscription views: the form for one, the list for more."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("icasa_ev_subscription.action_icasa_subscriptions")
+        action["context"] = {"create": False}
+        if len(self) == 1:
+            form = self.env.ref("icasa_ev_subscription.icasa_subscription_view_form")
+            action.update(view_mode="form", views=[(form.id, "form")], res_id=self.id)
+        else:
+            action["domain"] = [("id", "in", self.ids)]
+        return action
 
     def action_icasa_view_invoices(self):
         self.ensure_one()

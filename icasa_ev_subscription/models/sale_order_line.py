@@ -234,18 +234,31 @@ class SaleOrderLine(models.Model):
         )
 
     def _icasa_period_label(self, first, last, correction=False, share=None):
+        """The product, then on its own line the period (and the asset), as Odoo labels a line:
+        the invoice form shows the product and, under it, what follows it."""
         self.ensure_one()
-        name = self.product_id.display_name
-        if self.icasa_asset_id:
-            name = f"{name} [{self.icasa_asset_id.sim_iccid or self.icasa_asset_id.serial_number}]"
-        values = {"product": name, "start": format_date(self.env, first), "end": format_date(self.env, last)}
+        values = {"start": format_date(self.env, first), "end": format_date(self.env, last)}
         if correction:
-            return self.env._("%(product)s: correction for %(start)s to %(end)s", **values)
-        if share is not None:
-            return self.env._(
-                "%(product)s: %(start)s to %(end)s, %(share)s%% share", share=f"{float(share):g}", **values
-            )
-        return self.env._("%(product)s: %(start)s to %(end)s", **values)
+            period = self.env._("Correction for %(start)s to %(end)s", **values)
+        elif share is not None:
+            period = self.env._("%(start)s to %(end)s, %(share)s%% share", share=f"{float(share):g}", **values)
+        else:
+            period = self.env._("%(start)s to %(end)s", **values)
+        if self.icasa_asset_id:
+            asset = self.icasa_asset_id.sim_iccid or self.icasa_asset_id.serial_number
+            period = self.env._("%(period)s (%(asset)s)", period=period, asset=asset)
+        return f"{self.product_id.display_name}\n{period}"
+
+    def action_icasa_open_asset(self):
+        """The installed asset that this recurring line serves."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "icasa.installed.asset",
+            "res_id": self.icasa_asset_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
 
     def _icasa_prepare_period_invoice_line(self, first, last, quantity, amount, correction=False, share=None):
         """An invoice line of one period part (or of a correction or a payer's
