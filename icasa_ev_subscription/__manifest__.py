@@ -21,6 +21,7 @@
         "wizards/icasa_subscription_close_wizard_views.xml",
         "views/res_partner_views.xml",
         "views/icasa_ev_subscription_menus.xml",
+        "views/icasa_billing_dashboard_views.xml",
     ],
     "demo": [
         "demo/icasa_ev_subscription_demo.xml",

@@ -15,3 +15,4 @@ from . import product_template
 from . import icasa_subscription_quantity_change
 from . import res_partner
 from . import icasa_installed_asset
+from . import icasa_billing_dashboard
