@@ -443,10 +443,10 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         Period.create(rows)
         if created:
             created.action_confirm()
-        moves = Move.browse(list(dict.fromkeys(move.id for _spec, move, _amount in made)))
+        moves = Move.browse(list(dict.fromkeys(move.id for _spec, move, _amount in made if move)))
         self._post_and_send(moves)
         for spec, move, amount in made:
-            if spec["correction"]:
+            if spec["correction"] and move:
                 spec["order"].message_post(
                     body=self.env._(
                         "%(document)s of %(amount)s brings the period from %(start)s to %(end)s to what it served.",
@@ -462,7 +462,9 @@ class IcasaSubscriptionBilling(models.AbstractModel):
     def _make_moves(self, Move, specs, today, context):
         """The invoices and credit notes of ``specs``, one per spec, made with
         one create. Returns ``[(spec, move, ledger amount or None)]``; None:
-        the row takes the document's untaxed amount."""
+        the row takes the document's untaxed amount. A charge that a later
+        document will bill (``icasa_partner_invoicing``: a consolidated
+        invoice) has an empty ``move`` and its amount."""
         if not specs:
             return []
         moves = Move.create([self._prepare_move(spec, today, context) for spec in specs])

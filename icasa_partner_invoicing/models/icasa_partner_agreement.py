@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 PAYER_KINDS = [
     ("customer", "End Customer"),
@@ -72,6 +72,59 @@ class IcasaPartnerAgreement(models.Model):
     end_customer_ids = fields.One2many("res.partner", "icasa_agreement_id", string="End Customers")
     end_customer_count = fields.Integer(compute="_compute_end_customer_count")
     order_ids = fields.One2many("sale.order", "icasa_agreement_id", string="Orders")
+    pending_amount = fields.Monetary(
+        string="To Consolidate", compute="_compute_pending", help="Charges billed, waiting for the consolidated invoice."
+    )
+    pending_count = fields.Integer(compute="_compute_pending")
+    consolidated_invoice_count = fields.Integer(compute="_compute_consolidated_invoice_count")
+
+    def _pending_rows(self):
+        # the ledger is read by the engine's accounting users; salesmen see the total only
+        return (
+            self.env["icasa.subscription.period"]
+            .sudo()
+            .search([("agreement_id", "in", self.ids), ("live", "=", True), ("move_id", "=", False)])
+            .filtered("pending_lines")
+        )
+
+    def _compute_pending(self):
+        rows = self._pending_rows()
+        for agreement in self:
+            mine = rows.filtered(lambda r, agreement=agreement: r.agreement_id == agreement)
+            agreement.pending_amount = sum(mine.mapped("amount_untaxed"))
+            agreement.pending_count = len(mine)
+
+    def _compute_consolidated_invoice_count(self):
+        counts = dict(
+            self.env["account.move"]._read_group(
+                [("icasa_agreement_id", "in", self.ids), ("icasa_consolidated", "=", True)],
+                ["icasa_agreement_id"],
+                ["__count"],
+            )
+        )
+        for agreement in self:
+            agreement.consolidated_invoice_count = counts.get(agreement, 0)
+
+    def action_consolidate_now(self):
+        """Make the consolidated invoices of every charge billed so far, as drafts."""
+        invoices = self.env["icasa.subscription.billing"]._cron_consolidate(agreements=self, ended_only=False)
+        if not invoices:
+            raise UserError(self.env._("%(name)s has no charge to consolidate.", name=", ".join(self.mapped("name"))))
+        return self._invoices_action(invoices)
+
+    def action_view_consolidated_invoices(self):
+        self.ensure_one()
+        return self._invoices_action(
+            self.env["account.move"].search([("icasa_agreement_id", "=", self.id), ("icasa_consolidated", "=", True)])
+        )
+
+    def _invoices_action(self, invoices):
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        if len(invoices) == 1:
+            action.update(views=[(False, "form")], res_id=invoices.id)
+        else:
+            action.update(domain=[("id", "in", invoices.ids)], context={"default_move_type": "out_invoice"})
+        return action
 
     @api.depends("end_customer_ids")
     def _compute_end_customer_count(self):

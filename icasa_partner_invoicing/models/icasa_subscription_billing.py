@@ -152,103 +152,89 @@ class IcasaSubscriptionBilling(models.AbstractModel):
 
     @api.model
     def _make_moves(self, Move, specs, today, context):
-        """A partner's charges go on its open consolidated invoice for the
-        period of today (one draft per agreement, currency and period). A
-        credit of what such an invoice billed is a credit note of its own."""
-        grouped = defaultdict(list)
-        others = []
+        """A partner's charges under a consolidating agreement are recorded in
+        the ledger as charges to consolidate, with their invoice lines; the
+        consolidation run puts them on one invoice per agreement and period.
+        Each worker writes only the rows of its own subscriptions, so parallel
+        runs never wait on one shared invoice. A credit of a period already on
+        a consolidated invoice is a credit note of its own."""
+        pending, others = [], []
         for spec in specs:
             agreement = spec["payer"].get("consolidate")
-            if agreement and spec["sign"] > 0:
-                grouped[(agreement, spec["order"].currency_id)].append(spec)
+            rows = spec["payer"]["rows"].filtered(lambda r: r.live and r.kind != "refund")
+            if agreement and (spec["sign"] > 0 or not rows.filtered("move_id")):
+                pending.append(spec)
             else:
                 others.append(spec)
         made = super()._make_moves(Move, others, today, context)
-        for (agreement, currency), group in grouped.items():
-            made += self._consolidate(Move, agreement, currency, group, today, context)
-        return made
-
-    @api.model
-    def _open_consolidated(self, Move, agreement, currency, today, context):
-        first, last = payer_math.consolidation_bounds(today, agreement.consolidation_interval)
-        draft = Move.search(
-            [
-                ("icasa_agreement_id", "=", agreement.id),
-                ("icasa_consolidated", "=", True),
-                ("state", "=", "draft"),
-                ("move_type", "=", "out_invoice"),
-                ("currency_id", "=", currency.id),
-                ("icasa_consolidation_start", "=", first),
-            ],
-            limit=1,
-        )
-        if draft:
-            return draft
-        partner = self.env["res.partner"].browse(agreement.partner_id.address_get(["invoice"])["invoice"])
-        company = Move.env.company
-        position = self.env["account.fiscal.position"].with_company(company)._get_fiscal_position(partner)
-        journals = context["journals"]
-        journal = (
-            journals.filtered(lambda j: j.currency_id == currency) or journals.filtered(lambda j: not j.currency_id)
-        )[:1]
-        return Move.create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "currency_id": currency.id,
-                "journal_id": journal.id,
-                "fiscal_position_id": position.id,
-                "invoice_payment_term_id": agreement.partner_id.with_company(company).property_payment_term_id.id,
-                "invoice_origin": agreement.name,
-                "icasa_agreement_id": agreement.id,
-                "icasa_consolidated": True,
-                "icasa_consolidation_start": first,
-                "icasa_consolidation_end": last,
-            }
-        )
-
-    @api.model
-    def _consolidate(self, Move, agreement, currency, specs, today, context):
-        """Add the charges of ``specs`` to the agreement's open consolidated
-        invoice, each line naming its end customer, asset and period. A
-        charge of a period the invoice already bills adds to that period's row."""
-        draft = self._open_consolidated(Move, agreement, currency, today, context)
         Period = self.env["icasa.subscription.period"].sudo()  # the engine writes the ledger
-        commands, made = [], []
-        digits = currency.decimal_places
-        for spec in sorted(specs, key=lambda s: (s["order"].partner_id.display_name or "", s["order"].id)):
-            lines = self._prepare_move_lines(spec, context)
-            amount = float(
-                sum(
-                    (
-                        ledger_math.line_amount(v["quantity"], v["price_unit"], v.get("discount", 0.0), digits)
-                        for v in lines
-                    ),
-                    Decimal(0),
-                )
-            )
-            for vals in lines:
-                vals["name"] = self._consolidated_label(spec["order"], vals)
-                commands.append(Command.create(vals))
-            existing = Period.search(
-                [
-                    ("move_id", "=", draft.id),
-                    ("order_id", "=", spec["order"].id),
-                    ("period_start", "=", spec["period"].start),
-                    ("payer_role", "=", spec["payer"]["role"]),
-                    ("live", "=", True),
-                ],
-                limit=1,
-            )
-            if existing:
-                merged = dict(existing.line_amounts or {})
+        for spec in pending:
+            lines = [self._pending_line(spec["order"], vals) for vals in self._prepare_move_lines(spec, context)]
+            if spec["sign"] < 0:
+                # a credit of a charge not invoiced yet: negative lines on the same consolidated invoice
+                for vals in lines:
+                    vals["price_unit"] = -vals["price_unit"]
+            spec["pending_lines"] = lines
+            spec["consolidation_date"] = today
+            amount = self._lines_amount(lines, spec["order"].currency_id)
+            open_row = spec["payer"]["rows"].filtered(lambda r: r.live and r.pending_lines and not r.move_id)[:1]
+            if open_row:
+                # one charge row per period and payer until it is consolidated
+                merged = dict(open_row.line_amounts or {})
                 for key, value in (spec.get("line_amounts") or {}).items():
                     merged[key] = merged.get(key, 0.0) + value
-                existing.write({"line_amounts": merged, "amount_untaxed": existing.amount_untaxed + amount})
-            else:
-                made.append((spec, draft, amount))
-        draft.write({"invoice_line_ids": commands})
+                open_row.write(
+                    {
+                        "line_amounts": merged,
+                        "amount_untaxed": open_row.amount_untaxed + amount,
+                        "pending_lines": open_row.pending_lines + lines,
+                    }
+                )
+                continue
+            made.append((spec, Move, amount))
         return made
+
+    @api.model
+    def _pending_line(self, order, vals):
+        """Invoice line values kept in the ledger until consolidation (JSON)."""
+        line = dict(vals)
+        line["name"] = self._consolidated_label(order, vals)
+        for key in ("tax_ids", "sale_line_ids"):
+            commands = line.pop(key, None) or []
+            ids = []
+            for command in commands:
+                if command[0] == Command.SET:
+                    ids = list(command[2])
+                elif command[0] == Command.LINK:
+                    ids.append(command[1])
+            line[key] = ids
+        for key, value in list(line.items()):
+            if hasattr(value, "isoformat"):
+                line[key] = value.isoformat()
+        return line
+
+    @api.model
+    def _lines_amount(self, lines, currency):
+        return float(
+            sum(
+                (
+                    ledger_math.line_amount(v["quantity"], v["price_unit"], v.get("discount", 0.0), currency.decimal_places)
+                    for v in lines
+                ),
+                Decimal(0),
+            )
+        )
+
+    @api.model
+    def _row_values(self, spec, amount, move_id=False, sale_order_id=False):
+        values = super()._row_values(spec, amount, move_id=move_id, sale_order_id=sale_order_id)
+        if spec.get("pending_lines") is not None and not move_id:
+            values.update(
+                pending_lines=spec["pending_lines"],
+                consolidation_date=spec["consolidation_date"],
+                agreement_id=spec["payer"]["consolidate"].id,
+            )
+        return values
 
     @api.model
     def _consolidated_label(self, order, vals):
@@ -267,35 +253,99 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             )
         return self.env._("%(customer)s - %(line)s", customer=customer, line=vals["name"])
 
+    # ------------------------------------------------------------------
+    # The consolidation run
+    # ------------------------------------------------------------------
+
     @api.model
-    def _cron_post_consolidated(self, today=None):
-        """Post the consolidated invoices whose period has ended, one
-        invoice at a time: one that cannot be posted is reported on its
-        chatter and left in draft."""
+    def _cron_consolidate(self, today=None, agreements=None, ended_only=True):
+        """Put the charges to consolidate on one invoice per agreement,
+        currency and period: the periods that ended before ``today`` (all of
+        them with ``ended_only=False``, for *Consolidate Now*). Agreements
+        are locked with SKIP LOCKED, so parallel runs split them; each one is
+        consolidated in its own savepoint, and committed outside tests."""
         today = today or fields.Date.context_today(self)
-        drafts = self.env["account.move"].search(
-            [
-                ("icasa_consolidated", "=", True),
-                ("state", "=", "draft"),
-                ("icasa_consolidation_end", "<", today),
-                ("icasa_agreement_id.auto_post", "=", True),
-            ]
-        )
-        posted = self.env["account.move"]
-        for move in drafts:
+        Period = self.env["icasa.subscription.period"].sudo()  # the engine reads and writes the ledger
+        domain = [("live", "=", True), ("move_id", "=", False), ("agreement_id", "!=", False), ("pending_lines", "!=", False)]
+        if agreements:
+            domain.append(("agreement_id", "in", agreements.ids))
+        agreement_ids = Period.search(domain).agreement_id.ids
+        invoices = self.env["account.move"]
+        for agreement_id in agreement_ids:
+            self.env.cr.execute(
+                "SELECT id FROM icasa_partner_agreement WHERE id = %s FOR UPDATE SKIP LOCKED", [agreement_id]
+            )
+            if not self.env.cr.fetchone():
+                continue  # another worker consolidates it
+            agreement = self.env["icasa.partner.agreement"].browse(agreement_id)
             try:
                 with self.env.cr.savepoint():
-                    move.invoice_date = move.invoice_date or today
-                    move.with_company(move.company_id)._post(soft=False)
-                    posted |= move
+                    invoices |= self._consolidate_agreement(agreement, today, ended_only)
             except (UserError, ValidationError) as error:
-                move.message_post(
+                agreement.message_post(
                     body=self.env._(
-                        "Could not post this consolidated invoice: %(error)s",
+                        "Could not make the consolidated invoice: %(error)s",
                         error=error.args[0] if error.args else error,
                     )
                 )
-            except Exception:  # a bug of ours: logged with its traceback, the others are posted
-                _logger.exception("Posting consolidated invoice %s failed", move.id)
+            except Exception:  # a bug of ours: logged with its traceback, the other agreements go on
+                _logger.exception("Consolidating agreement %s failed", agreement.name)
             commit_batch(self.env)
-        return posted
+        return invoices
+
+    @api.model
+    def _consolidate_agreement(self, agreement, today, ended_only):
+        Period = self.env["icasa.subscription.period"].sudo()  # the engine writes the ledger
+        rows = Period.search(
+            [("live", "=", True), ("move_id", "=", False), ("agreement_id", "=", agreement.id), ("pending_lines", "!=", False)]
+        )
+        groups = defaultdict(lambda: Period)
+        for row in rows:
+            first, last = payer_math.consolidation_bounds(row.consolidation_date, agreement.consolidation_interval)
+            if ended_only and last >= today:
+                continue
+            groups[(row.company_id, row.currency_id, first, last)] |= row
+        invoices = self.env["account.move"]
+        for (company, currency, first, last), group in groups.items():
+            invoice = self._consolidated_invoice(agreement, company, currency, first, last, group)
+            group.write({"move_id": invoice.id, "pending_lines": False})
+            if agreement.auto_post and ended_only:
+                invoice.invoice_date = today
+                invoice._post(soft=False)
+            invoices |= invoice
+        return invoices
+
+    @api.model
+    def _consolidated_invoice(self, agreement, company, currency, first, last, rows):
+        Move = self.env["account.move"].with_company(company).with_context(
+            default_move_type="out_invoice", icasa_engine=True, tracking_disable=True, lang=agreement.partner_id.lang
+        )
+        partner = self.env["res.partner"].browse(agreement.partner_id.address_get(["invoice"])["invoice"])
+        position = self.env["account.fiscal.position"].with_company(company)._get_fiscal_position(partner)
+        journals = self._invoice_context(company)["journals"]
+        journal = (
+            journals.filtered(lambda j: j.currency_id == currency) or journals.filtered(lambda j: not j.currency_id)
+        )[:1]
+        lines = []
+        for row in rows.sorted(lambda r: (r.order_id.partner_id.display_name or "", r.order_id.id, r.period_start)):
+            for vals in row.pending_lines:
+                values = dict(vals)
+                values["tax_ids"] = [Command.set(values.get("tax_ids") or [])]
+                values["sale_line_ids"] = [Command.set(values.get("sale_line_ids") or [])]
+                lines.append(Command.create(values))
+        return Move.create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "currency_id": currency.id,
+                "journal_id": journal.id,
+                "fiscal_position_id": position.id,
+                "invoice_payment_term_id": agreement.partner_id.with_company(company).property_payment_term_id.id,
+                "invoice_origin": agreement.name,
+                "icasa_agreement_id": agreement.id,
+                "icasa_consolidated": True,
+                "icasa_consolidation_start": first,
+                "icasa_consolidation_end": last,
+                "invoice_line_ids": lines,
+            }
+        )

@@ -30,11 +30,20 @@ class TestConsolidationAndCredit(PartnerCommon):
             order="icasa_consolidation_start, id",
         )
 
+    def _consolidate(self, day):
+        return self.env["icasa.subscription.billing"]._cron_consolidate(today=day)
+
     def test_one_invoice_per_partner_and_month_names_each_end_customer(self):
         orders = self._shops()
-        invoice = self._consolidated()
-        self.assertEqual(len(invoice), 1)
-        self.assertEqual(invoice.state, "draft")
+        # billed: charges to consolidate, in each subscription's ledger
+        self.assertFalse(self._consolidated())
+        self.assertEqual(self.reseller_agreement.pending_amount, 62.9)
+        self.assertFalse(self._consolidate(date(2027, 1, 31)))  # January has not ended
+        self._bill(date(2027, 1, 25))  # a rerun bills nothing twice
+        self.assertEqual(self.reseller_agreement.pending_amount, 62.9)
+        invoice = self._consolidate(date(2027, 2, 1))
+        self.assertEqual(invoice, self._consolidated())
+        self.assertEqual((invoice.state, invoice.invoice_date), ("posted", date(2027, 2, 1)))
         self.assertEqual(invoice.partner_id, self.reseller)
         self.assertEqual(
             (invoice.icasa_consolidation_start, invoice.icasa_consolidation_end), (date(2027, 1, 1), date(2027, 1, 31))
@@ -50,34 +59,34 @@ class TestConsolidationAndCredit(PartnerCommon):
             row = order.icasa_period_ids
             self.assertEqual((row.move_id, row.payer_role, row.payer_id), (invoice, "partner", self.reseller))
             self.assertTrue(row.billing_key)
-        # a rerun bills nothing twice
-        self._bill(date(2027, 1, 25))
-        self.assertEqual(invoice.amount_untaxed, 62.9)
-        # the run after the month posts it; February goes on a new invoice
-        self.env["icasa.subscription.billing"]._cron_post_consolidated(today=date(2027, 2, 1))
-        self.assertEqual((invoice.state, invoice.invoice_date), ("posted", date(2027, 2, 1)))
+            self.assertFalse(row.pending_lines)
+        self.assertFalse(self._consolidate(date(2027, 2, 2)))
+        # February goes on a new invoice
         self._bill(date(2027, 2, 1))
-        february = self._consolidated() - invoice
+        february = self._consolidate(date(2027, 3, 1))
         self.assertEqual(february.amount_untaxed, 90.0)
         self.assertEqual(february.icasa_consolidation_start, date(2027, 2, 1))
 
-    def test_a_deleted_line_of_the_draft_is_billed_again(self):
+    def test_consolidate_now_then_a_deleted_line_of_the_draft_is_billed_again(self):
         orders = self._shops()
-        invoice = self._consolidated()
+        action = self.reseller_agreement.action_consolidate_now()
+        invoice = self.env["account.move"].browse(action["res_id"])
+        self.assertEqual((invoice.state, invoice.amount_untaxed), ("draft", 62.9))
+        self.assertFalse(self.reseller_agreement.pending_count)
         invoice.invoice_line_ids.filtered(lambda line: line.icasa_end_customer_id == self.shop_2).unlink()
-        self.env["icasa.subscription.billing"]._cron_post_consolidated(today=date(2027, 2, 1))
+        invoice.invoice_date = date(2027, 1, 31)
+        invoice.action_post()
         self.assertEqual(invoice.amount_untaxed, 41.61)
         row = orders[1].icasa_period_ids.filtered(lambda r: r.move_id == invoice)
         self.assertEqual(row.amount_untaxed, 0.0)
         self._bill(date(2027, 2, 1))
-        february = self._consolidated() - invoice
+        february = self._consolidate(date(2027, 3, 1))
         # February's 90.00 and Shop Two's January again, 21.29
         self.assertEqual(february.amount_untaxed, 111.29)
 
     def test_credit_one_end_customer_in_full_bills_its_period_again_once(self):
         orders = self._shops()
-        invoice = self._consolidated()
-        self.env["icasa.subscription.billing"]._cron_post_consolidated(today=date(2027, 2, 1))
+        invoice = self._consolidate(date(2027, 2, 1))
         refund = self._credit(invoice, mode="full", end_customer_ids=[(6, 0, self.shop_2.ids)])
         self.assertEqual((refund.move_type, refund.state, refund.amount_untaxed), ("out_refund", "posted", 21.29))
         self.assertEqual(refund.reversed_entry_id, invoice)
@@ -90,9 +99,8 @@ class TestConsolidationAndCredit(PartnerCommon):
         for order in (orders[0], orders[2]):
             self.assertEqual(order.icasa_period_ids.mapped("live"), [True])
         self._bill(date(2027, 2, 1))
-        february = self._consolidated() - invoice
-        self.assertEqual(february.amount_untaxed, 111.29)
         self._bill(date(2027, 2, 2))
+        february = self._consolidate(date(2027, 3, 1))
         self.assertEqual(february.amount_untaxed, 111.29)
 
     def test_credit_days_of_a_period_is_a_concession(self):

@@ -12,7 +12,7 @@ every step:
 - each live document goes to the payer its ledger row names.
 
 Steps add credit notes made with the credit wizard (in full, by days, by
-amount) and the daily posting of consolidated invoices.
+amount) the daily consolidation run and *Consolidate Now*.
 ``ICASA_PARTNER_LIFECYCLE_RUNS`` (default 100) sets the number of sequences.
 """
 
@@ -83,12 +83,18 @@ class TestPartnerRandomLifecycle(base.TestSubscriptionRandomLifecycle):
 
     def _bill(self, today, orders=None):
         result = super()._bill(today, orders)
-        # the daily run that posts the consolidated invoices of ended months
-        self.env["icasa.subscription.billing"].sudo()._cron_post_consolidated(today=today)
+        # the daily run that consolidates the charges of ended months
+        self.env["icasa.subscription.billing"].sudo()._cron_consolidate(today=today)
         return result
 
     def _extra_steps(self):
-        return [self._step_credit_wizard]
+        return [self._step_credit_wizard, self._step_consolidate_now]
+
+    def _step_consolidate_now(self, rnd, steps):
+        agreement = self.agreements[True]
+        if agreement.pending_count:
+            steps.append(f"consolidate now {agreement.pending_amount}")
+            agreement.action_consolidate_now()
 
     def _step_credit_wizard(self, rnd, steps):
         move = self._pick(rnd, self._moves(states=("posted",), types=("out_invoice",)))
