@@ -51,10 +51,10 @@ class IcasaRevenueShare(models.Model):
     )
     document_name = fields.Char(string="Document", readonly=True)
     document_date = fields.Date(readonly=True)
-    end_customer_id = fields.Many2one("res.partner", string="End Customer", ondelete="set null", readonly=True)
+    end_customer_id = fields.Many2one("res.partner", ondelete="set null", readonly=True)
     product_id = fields.Many2one("product.product", ondelete="set null", readonly=True)
     label = fields.Char(string="Description", readonly=True)
-    asset_id = fields.Many2one("icasa.installed.asset", string="Asset", ondelete="restrict", readonly=True)
+    asset_id = fields.Many2one("icasa.installed.asset", ondelete="restrict", readonly=True)
     period_start = fields.Date(string="Month", readonly=True, help="The month a fixed amount is for.")
     base_amount = fields.Monetary(
         string="Base", readonly=True, help="The untaxed amount of the line, negative for a credit note."
@@ -64,9 +64,7 @@ class IcasaRevenueShare(models.Model):
     reversed_share_id = fields.Many2one("icasa.revenue.share", string="Reverses", ondelete="restrict", readonly=True)
     reversal_ids = fields.One2many("icasa.revenue.share", "reversed_share_id", string="Reversed By")
     note = fields.Char(readonly=True)
-    bill_line_id = fields.Many2one(
-        "account.move.line", string="Bill Line", index="btree_not_null", ondelete="set null", readonly=True
-    )
+    bill_line_id = fields.Many2one("account.move.line", index="btree_not_null", ondelete="set null", readonly=True)
     bill_id = fields.Many2one(
         "account.move", string="Self-Billing Bill", index="btree_not_null", ondelete="set null", readonly=True
     )
@@ -97,7 +95,7 @@ class IcasaRevenueShare(models.Model):
     ]
 
     def init(self):
-        super().init()
+        result = super().init()
         # one open share per (invoice line, partner): a unique key on the open rows only, so that a
         # line that counts again after its share was reversed and billed gets a new share
         if not index_exists(self.env.cr, "icasa_revenue_share_open_line_partner_uniq"):
@@ -107,6 +105,7 @@ class IcasaRevenueShare(models.Model):
                     "(move_line_id, partner_id) WHERE is_open AND move_line_id IS NOT NULL"
                 )
             )
+        return result
 
     @api.depends("bill_id")
     def _compute_state(self):

@@ -97,18 +97,25 @@ class IcasaSelfBilling(models.AbstractModel):
             _logger.exception("Could not report the self-billing error of %s on its chatter", agreement.name)
 
     @api.model
-    def _run_agreement(self, agreement, period_start, period_end, today):
-        agreement = agreement.with_company(agreement.company_id).with_context(
+    def _for(self, agreement):
+        """This service in the agreement's company, in its partner's language."""
+        return self.with_company(agreement.company_id).with_context(
             lang=agreement.partner_id.lang or self.env.context.get("lang")
         )
-        self._sync_agreement(agreement, period_end, today)
-        return self._bill_agreement(agreement, period_start, period_end, today)
+
+    @api.model
+    def _run_agreement(self, agreement, period_start, period_end, today):
+        service = self._for(agreement)
+        agreement = agreement.with_env(service.env)
+        service._sync_agreement(agreement, period_end, today)
+        return service._bill_agreement(agreement, period_start, period_end, today)
 
     @api.model
     def _sync(self, agreements, today):
         """Bring the ledger of ``agreements`` up to date on ``today``, without billing."""
         for agreement in agreements:
-            self._sync_agreement(agreement.with_company(agreement.company_id), today, today)
+            service = self._for(agreement)
+            service._sync_agreement(agreement.with_env(service.env), today, today)
 
     # ------------------------------------------------------------------
     # The ledger: shares of invoice lines

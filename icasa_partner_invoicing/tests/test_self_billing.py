@@ -310,3 +310,50 @@ class TestSelfBilling(SelfBillingCommon):
         self.env["icasa.self.billing"].sudo()._cron_self_billing(today=date(2027, 2, 1))
         self.assertEqual(self.agreement.self_billing_bill_ids.amount_untaxed, 10.0)
         self.assertEqual(self.agreement.self_billing_bill_count, 1)
+
+    def test_agreement_of_another_company_billed_in_its_company(self):
+        other = self.setup_other_company()
+        company = other["company"]
+        self.env.user.company_ids |= company
+        host = self.env["res.partner"].create({"name": "Lyon Parking SA", "is_company": True})
+        customer = self.env["res.partner"].create({"name": "Client Lyon"})
+        agreement = (
+            self.env["icasa.partner.agreement"]
+            .with_company(company)
+            .create(
+                {
+                    "name": "Lyon resale",
+                    "partner_id": host.id,
+                    "company_id": company.id,
+                    "role": "reseller",
+                    "payer_kind": "customer",
+                    "consolidate": False,
+                    "share_start_date": date(2027, 1, 1),
+                    "share_rule_ids": [Command.create({"share_kind": "percent", "percent": 20.0})],
+                }
+            )
+        )
+        customer.icasa_agreement_id = agreement
+        self.assertEqual(agreement.self_billing_journal_id, other["default_journal_purchase"])
+        invoice = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": date(2027, 1, 10),
+                    "invoice_line_ids": [
+                        Command.create({"product_id": self.sim.id, "quantity": 1, "price_unit": 80.0, "tax_ids": []})
+                    ],
+                }
+            )
+        )
+        invoice.action_post()
+        # the cron runs in the main company: the bill is made in the agreement's
+        self.env["icasa.self.billing"].sudo()._cron_self_billing(today=date(2027, 2, 1))
+        self.assertRecordValues(
+            agreement.self_billing_bill_ids,
+            [{"company_id": company.id, "journal_id": other["default_journal_purchase"].id, "amount_untaxed": 16.0}],
+        )
+        self.assertFalse(self.agreement.self_billing_bill_ids, "nothing billed to the reseller of the main company")
