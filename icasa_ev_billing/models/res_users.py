@@ -18,7 +18,7 @@ class ResUsers(models.Model):
         )
         if field_only:
             # setting a home action is an administrator's write, made here on their behalf
-            field_only.sudo().action_id = action
+            field_only.sudo().write({"action_id": action.id})
 
     @api.model_create_multi
     def create(self, vals_list):

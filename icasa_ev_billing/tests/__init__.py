@@ -7,3 +7,4 @@ from . import test_milestone_companies
 from . import test_standard_invoicing_wizard
 from . import test_milestone_defects
 from . import test_milestone_random_lifecycle
+from . import test_as_users_see_it

@@ -92,7 +92,7 @@ class IcasaBillingDashboard(models.Model):
                     start=order.icasa_start_date,
                     mrr_minor=round(order.icasa_mrr_company * 10**digits),
                     last_day=min(filter(None, ends), default=None),
-                    pauses=tuple((p.date_from, p.date_to) for p in order.icasa_pause_ids),
+                    pauses=tuple((p.date_from, p.date_to or None) for p in order.icasa_pause_ids),
                 )
             )
         return result

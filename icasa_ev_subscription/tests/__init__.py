@@ -10,3 +10,4 @@ from . import test_subscription_create_invoice_refused
 from . import test_subscription_random_lifecycle
 from . import test_subscription_money_defects
 from . import test_subscription_scale
+from . import test_subscription_ui
