@@ -275,7 +275,7 @@ def cron_rss(server):
     try:
         for child in psutil.Process(server.pid).children(recursive=True):
             try:
-                if "WorkerCron" in " ".join(child.cmdline()):
+                if "WorkerCron" in " ".join(child.cmdline()):  # setproctitle's name
                     peak = max(peak, child.memory_info().rss)
                     if child.nice() > 0:
                         # Odoo nices its cron workers (10): on a machine shared with other
@@ -318,7 +318,11 @@ def server_row(args, registry, ids, threads):
         f"--limit-time-real-cron={args.limit_time_real_cron}",
         f"--limit-time-cpu={args.limit_time_cpu}",
     ]
-    server = subprocess.Popen(cmd, start_new_session=True)
+    env = dict(os.environ)
+    if args.server_pythonpath:
+        # pkg_resources (gevent's long-polling process) and setproctitle (names the cron workers)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [args.server_pythonpath, env.get("PYTHONPATH")]))
+    server = subprocess.Popen(cmd, start_new_session=True, env=env)
     try:
         for _ in range(120):
             try:
@@ -566,12 +570,13 @@ def write_results(args, registry, rows, loads, started):
             text = f.read()
         if NOTES_MARKER in text:
             notes = text[text.index(NOTES_MARKER) :]
+    sizes = ", ".join(f"{n:,}" for n in sorted({r["n"] for r in rows}))
     with open(args.results, "w") as f:
         f.write("# Recurring billing at scale\n\n")
         f.write(
             f"`bash bench/run.sh` on {started:%Y-%m-%d}, {machine()}, Odoo {odoo.release.version}, "
             f"PostgreSQL {pg_version}. **A shared machine**: other developers' test runs used the same 2 cores; "
-            f"load average (1, 5, 15 min) per phase below. Sizes {', '.join(f'{n:,}' for n in args.sizes)}; "
+            f"load average (1, 5, 15 min) per phase below. Sizes {sizes}; "
             f"variants {', '.join(args.variants)}.\n\n"
             "Data: one customer per subscription (contract), two recurring lines (maintenance 30.00, SIM data "
             "4.50, default taxes), monthly, prepaid, all due the same day, `ANALYZE`d before timing. Each "
@@ -612,10 +617,12 @@ def main():
     parser.add_argument("--logdir", default="/tmp")
     parser.add_argument("--no-server", action="store_true")
     parser.add_argument("--limit-time-real-cron", type=int, default=900)
+    parser.add_argument("--server-pythonpath", default="")
     parser.add_argument("--limit-time-cpu", type=int, default=300)
     parser.add_argument("--results", default=os.path.join(os.path.dirname(__file__), "RESULTS.md"))
     parser.add_argument("--plot", default=os.path.join(os.path.dirname(__file__), "recurring_scale.png"))
     parser.add_argument("--json", default=None, help="also write the raw figures here")
+    parser.add_argument("--merge", action="store_true", help="keep the other sizes' figures of the --json file")
     args = parser.parse_args()
     if args.row:
         return row_child(args)
@@ -625,15 +632,21 @@ def main():
     registry = load(args.config, args.database)
     prepare(registry)
     rows, loads = [], [("start", load_average())]
+    kept = []
+    if args.merge and args.json and os.path.exists(args.json):
+        with open(args.json) as f:
+            kept = [r for r in json.load(f) if r["n"] not in args.sizes]
+        loads.append((f"earlier run of N={sorted({r['n'] for r in kept})}", "see its RESULTS.md"))
     for variant in args.variants:
         for n in args.sizes:
             rows += measure(args, registry, n, variant)
             loads.append((f"after N={n:,} {variant}", load_average()))
+            everything = sorted(kept + rows, key=lambda r: (r["variant"] != "draft", r["n"]))
             if args.json:
                 with open(args.json, "w") as f:
-                    json.dump(rows, f, indent=1)
-            plot(rows, args.plot)
-            write_results(args, registry, rows, loads, started)
+                    json.dump(everything, f, indent=1)
+            plot(everything, args.plot)
+            write_results(args, registry, everything, loads, started)
     print(table(rows))
 
 

@@ -44,6 +44,16 @@ fi
     "$VENV_PY" -m pip install -q --disable-pip-version-check matplotlib 2>&1 | grep -v "is ignored: it is neither" >&2 || true
 }
 
+# The bench server (--workers) spawns gevent's long-polling process, which needs
+# pkg_resources (gone from recent setuptools), and names its cron workers with
+# setproctitle: both into a folder of the bench server's own PYTHONPATH.
+BENCH_SITE="$ICASA_LOCAL/bench-site"
+if ! PYTHONPATH="$BENCH_SITE" "$VENV_PY" -c "import pkg_resources, setproctitle" 2>/dev/null; then
+    say "Installing setuptools<80 (pkg_resources) and setproctitle into $BENCH_SITE for the bench server ..."
+    "$VENV_PY" -m pip install -q --disable-pip-version-check --target "$BENCH_SITE" "setuptools<80" setproctitle 2>&1 \
+        | grep -v "is ignored: it is neither" >&2 || true
+fi
+
 write_conf "$PORT" "$ICASA_LOCAL/data-bench"
 
 # --- database: a copy of the template setup/test.sh uses (sale_management, account) ---
@@ -59,6 +69,6 @@ odoo_bin -d "$DB" -i icasa_ev_subscription,contract --stop-after-init --log-leve
 say "Running the benchmark (N=$SIZES, $VARIANTS; uptime: $(uptime)) ..."
 PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV_PY" "$ICASA_ROOT/bench/bench_recurring.py" \
     --config "$ODOO_CONF" --database "$DB" --sizes "$SIZES" --variants "$VARIANTS" --port "$PORT" \
-    --odoo-bin "$ODOO_SRC/odoo-bin" --logdir "$ICASA_LOCAL/logs" \
+    --odoo-bin "$ODOO_SRC/odoo-bin" --logdir "$ICASA_LOCAL/logs" --server-pythonpath "$BENCH_SITE" \
     --results "${BENCH_RESULTS:-$ICASA_ROOT/bench/RESULTS.md}" --plot "${BENCH_PLOT:-$ICASA_ROOT/bench/recurring_scale.png}" \
-    --json "$ICASA_LOCAL/logs/bench-recurring.json"
+    --json "${BENCH_JSON:-$ICASA_ROOT/bench/results.json}" ${BENCH_MERGE:+--merge}
