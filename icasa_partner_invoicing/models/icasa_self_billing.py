@@ -255,10 +255,17 @@ class IcasaSelfBilling(models.AbstractModel):
             if shares:
                 rule, percent = shares[-1].rule_id, shares[-1].percent
             else:
-                rule = next((r for r in rules if r._matches_product(line.product_id)), None)
-                if rule is None or not self._line_in_period(agreement, line, cutoff):
+                if not self._line_in_period(agreement, line, cutoff):
                     continue
-                percent = rule.percent
+                origin = self._origin_share(agreement, line)
+                if origin:
+                    # a credit note gives back what its invoice earned, at that invoice's percent
+                    rule, percent = origin.rule_id, origin.percent
+                else:
+                    rule = next((r for r in rules if r._matches_product(line.product_id)), None)
+                    if rule is None:
+                        continue
+                    percent = rule.percent
             target = None
             if self._line_counts(agreement, line):
                 base = share_math.quantize(-line.balance, currency.decimal_places)
@@ -284,6 +291,23 @@ class IcasaSelfBilling(models.AbstractModel):
                     share.flush_recordset(["is_open"])
                 elif action == share_math.CREATE:
                     Ledger.create(self._share_values(agreement, rule, line, percent, amount, today))
+
+    @api.model
+    def _origin_share(self, agreement, line):
+        """The latest share of the same product on the invoice a credit note reverses."""
+        origin = line.move_id.reversed_entry_id
+        if line.move_id.move_type != "out_refund" or not origin:
+            return self._ledger()
+        return self._ledger().search(
+            [
+                ("agreement_id", "=", agreement.id),
+                ("kind", "=", "share"),
+                ("source_move_id", "=", origin.id),
+                ("product_id", "=", line.product_id.id),
+            ],
+            order="id desc",
+            limit=1,
+        )
 
     @api.model
     def _line_in_period(self, agreement, line, cutoff):

@@ -357,3 +357,19 @@ class TestSelfBilling(SelfBillingCommon):
             [{"company_id": company.id, "journal_id": other["default_journal_purchase"].id, "amount_untaxed": 16.0}],
         )
         self.assertFalse(self.agreement.self_billing_bill_ids, "nothing billed to the reseller of the main company")
+
+    def test_credit_note_gives_back_at_the_invoice_percent(self):
+        inv = self._invoice(self.anna, [(self.maintenance, 4, 30.0)], date(2027, 1, 10))
+        self.assertEqual(self._run(date(2027, 2, 1)).amount_untaxed, 12.0)
+        # the reseller earns 20% from February: January's invoice is credited at its 10%
+        self.agreement.share_rule_ids.filtered(lambda r: r.billing_role == "maintenance").percent = 20.0
+        self._credit(inv, date(2027, 2, 5), prices={self.maintenance: 15.0})
+        self._invoice(self.anna, [(self.maintenance, 1, 30.0)], date(2027, 2, 10))
+        bill = self._run(date(2027, 3, 1))
+        # -10% of 60.00 + 20% of 30.00
+        self.assertEqual(
+            [(r.document_name[:4], r.percent, round(r.amount, 2)) for r in bill.icasa_revenue_share_ids.sorted("id")],
+            [("RINV", 10.0, -6.0), ("INV/", 20.0, 6.0)],
+        )
+        self.assertEqual(bill.amount_untaxed, 0.0)
+        self.assertEqual(bill.move_type, "in_invoice")
