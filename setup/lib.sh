@@ -96,6 +96,28 @@ ensure_postgres() {
     pg_ok || die "PostgreSQL started but '$me' cannot connect; check the server log in /var/log/postgresql."
 }
 
+# --- Headless Chromium for the browser tours ---------------------------------------
+# Odoo finds Chrome as google-chrome, chromium, chromium-browser or google-chrome-stable
+# on the PATH (odoo/tests/common.py, _find_executable) and skips every browser test
+# without it or without the websocket-client package; the test command fails instead.
+find_chrome() {
+    local bin
+    for bin in google-chrome chromium chromium-browser google-chrome-stable; do
+        command -v "$bin" 2>/dev/null && return 0
+    done
+    return 1
+}
+
+ensure_browser() {
+    find_chrome >/dev/null && return 0
+    [ "$(id -u)" = 0 ] || die "Chromium is not installed and the browser tours need it. Install it (Debian: sudo apt-get install chromium)."
+    say "Installing Chromium (Debian package) for the browser tours ..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq chromium >/dev/null
+    find_chrome >/dev/null || die "apt-get installed chromium but no chromium binary is on the PATH."
+}
+
 # --- Python virtualenv ---------------------------------------------------------
 VENV_PY=""
 ensure_venv() {
@@ -123,7 +145,7 @@ ensure_venv() {
             | grep -v "is ignored: it is neither" >&2 || true
         "$VENV_PY" -m pip install -q --disable-pip-version-check -r "$req" -r "$ICASA_ROOT/setup/requirements.txt" 2>&1 \
             | grep -v "is ignored: it is neither" >&2 || true
-        "$VENV_PY" -c "import psycopg2, lxml, werkzeug, dateutil, num2words, hypothesis" \
+        "$VENV_PY" -c "import psycopg2, lxml, werkzeug, dateutil, num2words, hypothesis, websocket" \
             || die "Python packages failed to install into $ICASA_VENV; see the pip output above."
         echo "$want" > "$stamp"
     fi
