@@ -18,7 +18,7 @@ at most once and by its opposite, every self-billing bill pays exactly the
 shares of its statement, and after a run every share is on one bill.
 
 ``ICASA_LIFECYCLE_RUNS`` (default 200) sets the number of sequences (a
-eighth of it here: these sequences post and pay documents) and
+tenth of it here: these sequences post and pay documents) and
 ``ICASA_LIFECYCLE_SEED`` the first seed. A failing sequence prints its seed,
 its steps and the ledger, readable as a reproduction.
 """
@@ -35,7 +35,7 @@ from odoo.tests import tagged
 
 from .self_billing_common import SelfBillingCommon
 
-RUNS = max(int(os.environ.get("ICASA_LIFECYCLE_RUNS", "200")) // 8, 1)
+RUNS = max(int(os.environ.get("ICASA_LIFECYCLE_RUNS", "200")) // 10, 1)
 FIRST_SEED = int(os.environ.get("ICASA_LIFECYCLE_SEED", "1"))
 MAX_STEPS = 24
 PRICES = (30.0, 15.05, 4.5, 450.0, 99.99, 0.35)
