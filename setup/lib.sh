@@ -118,6 +118,27 @@ ensure_browser() {
     find_chrome >/dev/null || die "apt-get installed chromium but no chromium binary is on the PATH."
 }
 
+# --- Printing: wkhtmltopdf and poppler-utils ------------------------------------
+ensure_print_tools() {
+    # Odoo prints PDF with wkhtmltopdf; without it Print shows HTML. The tests read the
+    # PDFs back with pdftotext (poppler-utils).
+    local missing=()
+    command -v wkhtmltopdf >/dev/null 2>&1 || missing+=(wkhtmltopdf)
+    command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        [ "$(id -u)" = 0 ] || die "Printing needs ${missing[*]} (Debian packages): sudo apt-get install ${missing[*]}"
+        say "Installing ${missing[*]} (Debian packages) ..."
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    # wkhtmltopdf's Qt wants a runtime directory and complains on stderr (a log warning) without one
+    if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+        export XDG_RUNTIME_DIR="$ICASA_LOCAL/runtime"
+        mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+    fi
+}
+
 # --- Python virtualenv ---------------------------------------------------------
 VENV_PY=""
 ensure_venv() {

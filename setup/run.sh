@@ -16,6 +16,7 @@ PORT="${ICASA_PORT:-8069}"
 
 find_odoo
 ensure_postgres
+ensure_print_tools
 ensure_venv
 write_conf "$PORT" "$ICASA_LOCAL/data"
 

@@ -248,18 +248,18 @@ case "$WHAT" in
     unit)
         run_pytest unit "$ICASA_ROOT/tests/unit" ;;
     odoo)
-        ensure_postgres; check_browser; write_conf "$PORT" "$ICASA_LOCAL/data-test"
+        ensure_postgres; check_browser; ensure_print_tools; write_conf "$PORT" "$ICASA_LOCAL/data-test"
         tags=""; for m in ${MODS//,/ }; do tags="${tags:+$tags,}/$m"; done
         install_and_test "$tags" ;;
     e2e)
-        ensure_postgres; write_conf "$PORT" "$ICASA_LOCAL/data-test"
+        ensure_postgres; ensure_print_tools; write_conf "$PORT" "$ICASA_LOCAL/data-test"
         install_and_test ""; run_e2e ;;
     core)
-        ensure_postgres; check_browser; write_conf "$PORT" "$ICASA_LOCAL/data-test"
+        ensure_postgres; check_browser; ensure_print_tools; write_conf "$PORT" "$ICASA_LOCAL/data-test"
         run_core ;;
     all)
         run_pytest unit "$ICASA_ROOT/tests/unit"
-        ensure_postgres; check_browser; write_conf "$PORT" "$ICASA_LOCAL/data-test"
+        ensure_postgres; check_browser; ensure_print_tools; write_conf "$PORT" "$ICASA_LOCAL/data-test"
         tags=""; for m in ${ICASA_MODULES//,/ }; do tags="${tags:+$tags,}/$m"; done
         install_and_test "$tags"
         run_e2e

@@ -67,6 +67,15 @@ class AccountMove(models.Model):
             "remaining": from_minor(totals["to_come"], digits),
         }
 
+    def _icasa_report_assets(self):
+        """The installed assets an invoice names on paper: for a milestone invoice, those of its order."""
+        self.ensure_one()
+        # the assets of the invoice's order, printed for whoever may read the invoice (a customer cannot read the order)
+        order = self.sudo().icasa_milestone_id.order_id
+        if not order:
+            return self.env["icasa.installed.asset"]
+        return self.env["icasa.installed.asset"].sudo().search([("order_id", "=", order.id)], order="id")
+
     def _icasa_milestones(self):
         """Milestones billed by these moves, directly or through the invoice a credit note reverses."""
         # the engine syncs the milestone's state: users who post or cancel invoices may not write milestones
