@@ -21,7 +21,12 @@ class TestMilestoneInvoicePdf(IcasaMilestoneCommon, PdfTextMixin):
         super().setUpClass()
         cls.customer.write({"email": "anna@example.com", "city": "Utrecht", "zip": "3512 AB"})
         cls.site = cls.env["res.partner"].create(
-            {"name": "Anna de Vries, garage", "street": "Kerkstraat 12", "city": "Utrecht", "parent_id": cls.customer.id}
+            {
+                "name": "Anna de Vries, garage",
+                "street": "Kerkstraat 12",
+                "city": "Utrecht",
+                "parent_id": cls.customer.id,
+            }
         )
 
     def _installation_invoice(self):
