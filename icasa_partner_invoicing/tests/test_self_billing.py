@@ -1,8 +1,8 @@
-from datetime import date
+from datetime import date, timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .self_billing_common import SelfBillingCommon
 
@@ -373,3 +373,30 @@ class TestSelfBilling(SelfBillingCommon):
         )
         self.assertEqual(bill.amount_untaxed, 0.0)
         self.assertEqual(bill.move_type, "in_invoice")
+
+    def test_agreement_buttons_and_form(self):
+        # the buttons work on today: an invoice of last month
+        day = fields.Date.context_today(self.agreement).replace(day=1) - timedelta(days=20)
+        self.agreement.share_start_date = day.replace(day=1)
+        self._invoice(self.anna, [(self.maintenance, 1, 100.0)], day)
+        action = self.agreement.action_icasa_update_shares()
+        self.assertEqual(self.env["icasa.revenue.share"].search(action["domain"]).mapped("amount"), [10.0])
+        self.assertEqual(self.agreement.share_pending_amount, 10.0)
+        action = self.agreement.action_icasa_self_bill()
+        bill = self.env["account.move"].browse(action["res_id"])
+        self.assertEqual(bill.icasa_self_billing_agreement_id, self.agreement)
+        self.assertEqual(self.agreement.share_pending_amount, 0.0)
+        self.assertEqual(
+            bill.with_context(discard_logo_check=True).action_icasa_print_statement()["report_name"],
+            "icasa_partner_invoicing.report_self_billing_statement",
+        )
+        # the Revenue Share tab of the agreement form, as a user fills it in
+        with Form(self.agreement) as form:
+            form.self_billing_basis = "paid"
+            with form.share_rule_ids.new() as rule:
+                rule.share_kind = "fixed"
+                rule.fixed_amount = 5.0
+        self.assertIn("5.00 per asset per month", self.agreement.share_rule_ids[-1].name)
+        with self.assertRaisesRegex(ValidationError, "above 100%"), Form(self.agreement) as form:
+            with form.share_rule_ids.new() as rule:
+                rule.percent = 120.0
