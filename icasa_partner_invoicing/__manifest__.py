@@ -28,5 +28,10 @@
         "demo/icasa_partner_invoicing_demo.xml",
         "demo/icasa_self_billing_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "icasa_partner_invoicing/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }
