@@ -241,7 +241,7 @@ class SaleOrderLine(models.Model):
         if correction:
             period = self.env._("Correction for %(start)s to %(end)s", **values)
         elif share is not None:
-            period = self.env._("%(start)s to %(end)s, %(share)s%% share", share=f"{float(share):g}", **values)
+            period = self.env._("%(start)s to %(end)s, %(share)s%% share", share=format(float(share), "g"), **values)
         else:
             period = self.env._("%(start)s to %(end)s", **values)
         if self.icasa_asset_id:

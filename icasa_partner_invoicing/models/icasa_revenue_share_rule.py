@@ -78,7 +78,7 @@ class IcasaRevenueShareRule(models.Model):
             )
             rule.name = self.env._(
                 "%(percent)s%% of %(scope)s",
-                percent=f"{rule.percent:g}",
+                percent=format(rule.percent, "g"),
                 scope=scope or self.env._("every product"),
             )
 
@@ -119,14 +119,14 @@ class IcasaRevenueShareRule(models.Model):
                 "The revenue share of %(percent)s%% on agreement %(agreement)s is above 100%%: a partner cannot earn "
                 "more than what was billed. Enter a percentage from 0 to 100.",
                 agreement=name,
-                percent=f"{percent:g}",
+                percent=format(percent, "g"),
             )
         if error == "negative":
             return self.env._(
                 "The revenue share of %(percent)s%% on agreement %(agreement)s is below 0%%. Enter a percentage "
                 "from 0 to 100: credit notes on the customer invoices reverse the shares by themselves.",
                 agreement=name,
-                percent=f"{percent:g}",
+                percent=format(percent, "g"),
             )
         if fixed_amount < 0:
             return self.env._(

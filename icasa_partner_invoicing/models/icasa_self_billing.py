@@ -61,9 +61,10 @@ class IcasaSelfBilling(models.AbstractModel):
                 _logger.info("Self-billing of agreement %s refused: %s", agreement.name, message)
             except Exception as error:  # a bug of ours: logged with its traceback, the run goes on
                 _logger.exception("Self-billing of agreement %s failed with an unexpected error", agreement.name)
+                # computed before the call: Babel (Python 3.11) cannot extract a call with an f-string in it
+                detail = f"{type(error).__name__}: {error}"
                 message = self.env._(
-                    "Unexpected error (%(error)s). The server log has the details; please report it.",
-                    error=f"{type(error).__name__}: {error}",
+                    "Unexpected error (%(error)s). The server log has the details; please report it.", error=detail
                 )
             if message:
                 self._report_error(agreement, period_start, message)
