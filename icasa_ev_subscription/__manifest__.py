@@ -13,6 +13,7 @@
         "security/icasa_ev_subscription_security.xml",
         "security/ir.model.access.csv",
         "data/icasa_subscription_data.xml",
+        "data/mail_template_data.xml",
         "views/icasa_subscription_plan_views.xml",
         "views/icasa_subscription_period_views.xml",
         "views/sale_order_views.xml",
@@ -20,11 +21,16 @@
         "views/icasa_activation_views.xml",
         "wizards/icasa_subscription_close_wizard_views.xml",
         "views/res_partner_views.xml",
+        "views/res_company_views.xml",
         "views/icasa_ev_subscription_menus.xml",
         "views/icasa_billing_dashboard_views.xml",
+        "report/icasa_subscription_report.xml",
     ],
     "demo": [
         "demo/icasa_ev_subscription_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": ["icasa_ev_subscription/static/src/**/*"],
+    },
     "installable": True,
 }

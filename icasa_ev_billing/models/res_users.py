@@ -11,10 +11,12 @@ class ResUsers(models.Model):
         if not action:
             return
         field_only = self.filtered(
-            lambda user: not user.action_id
-            and user.has_group("icasa_ev_billing.group_field_technician")
-            and not user.has_group("sales_team.group_sale_salesman")
-            and not user.has_group("account.group_account_invoice")
+            lambda user: (
+                not user.action_id
+                and user.has_group("icasa_ev_billing.group_field_technician")
+                and not user.has_group("sales_team.group_sale_salesman")
+                and not user.has_group("account.group_account_invoice")
+            )
         )
         if field_only:
             # setting a home action is an administrator's write, made here on their behalf

@@ -29,8 +29,10 @@ class TestAsUsersSeeIt(IcasaMilestoneCommon):
         technician = self._user("south.tech", "icasa_ev_billing.group_field_technician")
         self.team.member_ids = technician
         order.action_confirm()
-        mine = self.env["icasa.milestone"].with_user(technician).search(
-            ["|", ("user_id", "=", technician.id), ("team_id.member_ids", "in", technician.id)]
+        mine = (
+            self.env["icasa.milestone"]
+            .with_user(technician)
+            .search(["|", ("user_id", "=", technician.id), ("team_id.member_ids", "in", technician.id)])
         )
         self.assertEqual(mine, by_kind["installation"])
         # a quotation's milestones follow a change of plan, with their teams

@@ -43,7 +43,8 @@ class IcasaBillingDashboard(models.Model):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
-                "CREATE OR REPLACE VIEW %s AS (SELECT c.id AS id, c.id AS company_id, c.name AS name FROM res_company c)",
+                "CREATE OR REPLACE VIEW %s AS "
+                "(SELECT c.id AS id, c.id AS company_id, c.name AS name FROM res_company c)",
                 SQL.identifier(self._table),
             )
         )
@@ -129,15 +130,13 @@ class IcasaBillingDashboard(models.Model):
             digits = board.currency_id.decimal_places
             domains = board._domains(today)
             subscriptions = board._overview_subscriptions(
-                Order.search(board._subscription_domain() + [("icasa_start_date", "!=", False)])
+                Order.search([*board._subscription_domain(), ("icasa_start_date", "!=", False)])
             )
             current = overview.mrr_on(subscriptions, today)
             previous = overview.mrr_on(subscriptions, overview.previous_month_end(today))
             difference, percent = overview.change(current, previous)
             milestones = self.env["icasa.milestone"].search(domains["milestones"])
-            reached = sum(
-                board.currency_id.round(m.amount / (m.order_id.currency_rate or 1.0)) for m in milestones
-            )
+            reached = sum(board.currency_id.round(m.amount / (m.order_id.currency_rate or 1.0)) for m in milestones)
             points = [
                 {
                     "x": format_date(self.env, day, date_format="MMM yyyy"),

@@ -257,7 +257,9 @@ class SaleOrder(models.Model):
 
     def _compute_icasa_activation_subscription_count(self):
         groups = self._read_group(
-            [("icasa_source_order_id", "in", self.ids), ("state", "!=", "cancel")], ["icasa_source_order_id"], ["__count"]
+            [("icasa_source_order_id", "in", self.ids), ("state", "!=", "cancel")],
+            ["icasa_source_order_id"],
+            ["__count"],
         )
         counts = {order.id: count for order, count in groups}
         for order in self:

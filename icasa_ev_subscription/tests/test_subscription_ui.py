@@ -87,7 +87,9 @@ class TestSubscriptionUi(SubscriptionCommon):
         self.assertEqual(hardware.icasa_activation_subscription_count, 1)
         action = hardware.action_icasa_view_activation_subscriptions()
         self.assertEqual(action["res_id"], started.id)
-        self.assertEqual(action["views"], [(self.env.ref("icasa_ev_subscription.icasa_subscription_view_form").id, "form")])
+        self.assertEqual(
+            action["views"], [(self.env.ref("icasa_ev_subscription.icasa_subscription_view_form").id, "form")]
+        )
         # customer -> subscriptions (its contacts' too, not the cancelled one) and assets
         self.assertEqual(self.customer.icasa_subscription_count, 2)
         self.assertEqual(
@@ -175,5 +177,6 @@ class TestSubscriptionUi(SubscriptionCommon):
             self.assertEqual(self.env["sale.order"].search(board.action_open_errors()["domain"]), new)
             self.assertEqual(self.env["sale.order"].search(board.action_open_ending()["domain"]), ending)
             self.assertEqual(
-                self.env["icasa.milestone"].search(board.action_open_milestones()["domain"]), works.icasa_milestone_ids[0]
+                self.env["icasa.milestone"].search(board.action_open_milestones()["domain"]),
+                works.icasa_milestone_ids[0],
             )

@@ -15,7 +15,10 @@ from icasa_ev_subscription.tools.dashboard import (
 
 def test_serves_from_start_to_last_day_outside_pauses():
     sub = Subscription(
-        start=date(2027, 1, 10), mrr_minor=3000, last_day=date(2027, 6, 30), pauses=((date(2027, 3, 1), date(2027, 4, 1)),)
+        start=date(2027, 1, 10),
+        mrr_minor=3000,
+        last_day=date(2027, 6, 30),
+        pauses=((date(2027, 3, 1), date(2027, 4, 1)),),
     )
     assert not serves(sub, date(2027, 1, 9))
     assert serves(sub, date(2027, 1, 10))
@@ -57,5 +60,10 @@ def test_change_from_nothing_and_down():
 
 
 def test_month_ends():
-    assert month_ends(date(2027, 3, 15), 4) == [date(2026, 12, 31), date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 15)]
+    assert month_ends(date(2027, 3, 15), 4) == [
+        date(2026, 12, 31),
+        date(2027, 1, 31),
+        date(2027, 2, 28),
+        date(2027, 3, 15),
+    ]
     assert month_ends(date(2027, 3, 1), 1) == [date(2027, 3, 1)]
