@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "data/icasa_asset_type_data.xml",
         "data/ir_cron.xml",
+        "data/mail_template_data.xml",
         "views/icasa_asset_type_views.xml",
         "views/icasa_milestone_plan_views.xml",
         "views/icasa_milestone_views.xml",
@@ -27,10 +28,12 @@
     ],
     "demo": [
         "demo/icasa_ev_billing_demo.xml",
+        "demo/icasa_lang_demo.xml",
         "demo/icasa_milestone_demo.xml",
     ],
     "assets": {
         "web.assets_backend": ["icasa_ev_billing/static/src/**/*"],
+        "web.report_assets_pdf": ["icasa_ev_billing/static/report/report_pdf_font.css"],
     },
     "installable": True,
     "application": True,

@@ -76,6 +76,12 @@ class AccountMove(models.Model):
             return self.env["icasa.installed.asset"]
         return self.env["icasa.installed.asset"].sudo().search([("order_id", "=", order.id)], order="id")
 
+    def _get_mail_template(self):
+        """Invoices of milestones go out with the milestone template."""
+        if self and all(move.move_type == "out_invoice" and move.icasa_milestone_id for move in self):
+            return self.env.ref("icasa_ev_billing.email_template_icasa_milestone_invoice")
+        return super()._get_mail_template()
+
     def _icasa_milestones(self):
         """Milestones billed by these moves, directly or through the invoice a credit note reverses."""
         # the engine syncs the milestone's state: users who post or cancel invoices may not write milestones

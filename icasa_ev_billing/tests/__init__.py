@@ -8,3 +8,5 @@ from . import test_standard_invoicing_wizard
 from . import test_milestone_defects
 from . import test_milestone_random_lifecycle
 from . import test_as_users_see_it
+from . import test_report_pdf
+from . import test_mail_templates

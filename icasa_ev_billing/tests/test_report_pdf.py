@@ -1,8 +1,7 @@
 """The milestone invoice read back from wkhtmltopdf's PDF with pdftotext.
 
-Not registered in tests/__init__.py yet: with Debian's wkhtmltopdf (unpatched
-Qt), text in Odoo's report font (the @font-face Lato) comes out as outlines, so
-pdftotext reads nothing. Register it once the PDFs carry text.
+The PDF carries text because our PDF-only style sheet prints in DejaVu Sans, a
+system font: Debian's wkhtmltopdf draws @font-face web fonts as outlines.
 """
 
 from odoo import Command
@@ -23,6 +22,7 @@ class TestMilestoneInvoicePdf(IcasaMilestoneCommon, PdfTextMixin):
         cls.site = cls.env["res.partner"].create(
             {
                 "name": "Anna de Vries, garage",
+                "type": "delivery",  # a contact would take the customer's address
                 "street": "Kerkstraat 12",
                 "city": "Utrecht",
                 "parent_id": cls.customer.id,
