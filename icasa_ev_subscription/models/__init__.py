@@ -16,3 +16,4 @@ from . import icasa_subscription_quantity_change
 from . import res_partner
 from . import icasa_installed_asset
 from . import icasa_billing_dashboard
+from . import res_company

@@ -15,6 +15,12 @@ class AccountMove(models.Model):
         string="Subscription Period", copy=False, readonly=True, help="The start of the period this document bills."
     )
 
+    def _get_mail_template(self):
+        """Invoices of subscription periods go out with the recurring invoice template."""
+        if self and all(move.move_type == "out_invoice" and move.icasa_subscription_id for move in self):
+            return self.env.ref("icasa_ev_subscription.email_template_icasa_recurring_invoice")
+        return super()._get_mail_template()
+
     def _icasa_ledger_rows(self, live=None):
         if not self.ids:
             return self.env["icasa.subscription.period"]

@@ -7,7 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_is_zero, format_amount, format_date
 
 from ..tools import ledger as ledger_math
-from ..tools import pricing, prorata
+from ..tools import notice, pricing, prorata
 
 RECURRING_ROLES = ("maintenance", "connectivity")
 
@@ -47,6 +47,14 @@ class SaleOrderLine(models.Model):
     icasa_index_base_price = fields.Float(string="Base Price (P0)", digits="Product Price")
     icasa_no_decrease = fields.Boolean(string="Never Decrease")
     icasa_indexed_until = fields.Date(copy=False, help="Anniversaries up to this date are indexed already (technical).")
+    icasa_index_notice_date = fields.Date(
+        string="Price Change Announced For",
+        copy=False,
+        readonly=True,
+        help="The last anniversary whose new price was e-mailed to the customer.",
+    )
+    icasa_index_notice_old_price = fields.Float(string="Announced Old Price", digits="Product Price", copy=False)
+    icasa_index_notice_price = fields.Float(string="Announced New Price", digits="Product Price", copy=False)
 
     @api.depends("product_id")
     def _compute_icasa_recurring(self):
@@ -386,3 +394,86 @@ class SaleOrderLine(models.Model):
             if line.icasa_recurring and line.order_id.icasa_plan_id:
                 line.qty_to_invoice = 0.0
         return res
+
+    # ------------------------------------------------------------------
+    # Price change notices
+    # ------------------------------------------------------------------
+
+    def _icasa_price_today(self):
+        """The unit price in force today (price steps and indexations included)."""
+        self.ensure_one()
+        return self._icasa_price_at(fields.Date.context_today(self))
+
+    def _icasa_index_preview(self, anniversary):
+        """``(old, new)`` prices of the indexation on ``anniversary``, as ``_icasa_index_on``
+        will compute them (an index formula with the latest value known today), or None
+        when the index has no value yet."""
+        self.ensure_one()
+        old = pricing.to_decimal(self._icasa_price_at(anniversary - timedelta(days=1)))
+        digits = self.currency_id.decimal_places
+        if self.icasa_indexed_until and self.icasa_indexed_until >= anniversary:
+            new = pricing.to_decimal(self._icasa_price_at(anniversary))
+        elif self.icasa_indexation == "percent":
+            new = pricing.index_percentage(old, self.icasa_index_percent, digits)
+        elif self.icasa_indexation == "formula":
+            value = self.icasa_index_id._value_at(anniversary)
+            if not value:
+                return None
+            new = pricing.index_formula(
+                self.icasa_index_base_price or self.price_unit,
+                self.icasa_index_a,
+                self.icasa_index_b,
+                self.icasa_index_base,
+                value.value,
+                digits,
+            )
+        else:
+            return None
+        return old, pricing.apply_floor(old, new, self.icasa_no_decrease)
+
+    @api.model
+    def _cron_icasa_index_notice(self, today=None):
+        """E-mail customers the new price of each indexed line whose anniversary falls
+        within the company's notice period, once per line and anniversary."""
+        today = today or fields.Date.context_today(self)
+        template = self.env.ref("icasa_ev_subscription.email_template_icasa_price_change")
+        for company in self.env["res.company"].search([]):
+            lines = (
+                self.with_company(company)
+                .search(
+                    [
+                        ("company_id", "=", company.id),
+                        ("icasa_indexation", "!=", "none"),
+                        ("display_type", "=", False),
+                        ("order_id.icasa_subscription_state", "in", ("active", "paused")),
+                    ]
+                )
+                .filtered("icasa_recurring")
+            )
+            for line in lines:
+                order = line.order_id
+                anniversary = notice.anniversary_to_notice(
+                    order.icasa_start_date, today, company.icasa_index_notice_days, line.icasa_index_notice_date
+                )
+                if not anniversary or (order.icasa_end_date and anniversary > order.icasa_end_date):
+                    continue
+                prices = line._icasa_index_preview(anniversary)
+                if not prices or prices[0] == prices[1]:
+                    continue
+                line.write(
+                    {
+                        "icasa_index_notice_date": anniversary,
+                        "icasa_index_notice_old_price": float(prices[0]),
+                        "icasa_index_notice_price": float(prices[1]),
+                    }
+                )
+                template.send_mail(line.id)
+                order.message_post(
+                    body=self.env._(
+                        "%(product)s: new price %(price)s from %(day)s announced to the customer.",
+                        product=line.product_id.display_name,
+                        price=format_amount(self.env, float(prices[1]), line.currency_id),
+                        day=format_date(self.env, anniversary),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )

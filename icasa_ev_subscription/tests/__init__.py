@@ -11,3 +11,5 @@ from . import test_subscription_random_lifecycle
 from . import test_subscription_money_defects
 from . import test_subscription_scale
 from . import test_subscription_ui
+from . import test_subscription_mail
+from . import test_subscription_pdf
