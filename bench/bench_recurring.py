@@ -246,7 +246,9 @@ def run_child(args, row, spec):
         "--spec",
         json.dumps(spec),
     ]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    out = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"row {row} failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
     for line in out.stdout.splitlines():
         if line.startswith("BENCH_RESULT "):
             return json.loads(line.split(" ", 1)[1])
@@ -635,12 +637,14 @@ def main():
     kept = []
     if args.merge and args.json and os.path.exists(args.json):
         with open(args.json) as f:
-            kept = [r for r in json.load(f) if r["n"] not in args.sizes]
-        loads.append((f"earlier run of N={sorted({r['n'] for r in kept})}", "see its RESULTS.md"))
+            kept = [r for r in json.load(f) if r["n"] not in args.sizes or r["variant"] not in args.variants]
+        loads += [tuple(load) for load in kept[0].get("loads", [])] if kept else []
     for variant in args.variants:
         for n in args.sizes:
             rows += measure(args, registry, n, variant)
             loads.append((f"after N={n:,} {variant}", load_average()))
+            for row in rows:
+                row["loads"] = [load for load in loads if "earlier" not in load[0]]
             everything = sorted(kept + rows, key=lambda r: (r["variant"] != "draft", r["n"]))
             if args.json:
                 with open(args.json, "w") as f:

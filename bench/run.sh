@@ -71,4 +71,4 @@ PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV_PY" "$ICASA_ROOT/bench/
     --config "$ODOO_CONF" --database "$DB" --sizes "$SIZES" --variants "$VARIANTS" --port "$PORT" \
     --odoo-bin "$ODOO_SRC/odoo-bin" --logdir "$ICASA_LOCAL/logs" --server-pythonpath "$BENCH_SITE" \
     --results "${BENCH_RESULTS:-$ICASA_ROOT/bench/RESULTS.md}" --plot "${BENCH_PLOT:-$ICASA_ROOT/bench/recurring_scale.png}" \
-    --json "${BENCH_JSON:-$ICASA_ROOT/bench/results.json}" ${BENCH_MERGE:+--merge}
+    --json "${BENCH_JSON:-$ICASA_ROOT/bench/results.json}" ${BENCH_MERGE:+--merge} ${BENCH_NO_SERVER:+--no-server}
