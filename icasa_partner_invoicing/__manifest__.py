@@ -21,6 +21,7 @@
         "data/icasa_self_billing_data.xml",
         "views/icasa_revenue_share_views.xml",
         "report/icasa_self_billing_report.xml",
+        "report/icasa_consolidated_invoice_report.xml",
         "views/icasa_partner_invoicing_menus.xml",
         "views/portal_templates.xml",
     ],

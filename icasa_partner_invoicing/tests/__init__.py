@@ -4,3 +4,4 @@ from . import test_portal
 from . import test_self_billing
 from . import test_self_billing_random_lifecycle
 from . import test_tours
+from . import test_partner_pdf
