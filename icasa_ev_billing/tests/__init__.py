@@ -10,3 +10,4 @@ from . import test_milestone_random_lifecycle
 from . import test_as_users_see_it
 from . import test_report_pdf
 from . import test_mail_templates
+from . import test_translations
