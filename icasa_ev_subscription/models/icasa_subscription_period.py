@@ -19,7 +19,7 @@ class IcasaSubscriptionPeriod(models.Model):
     again by the next run. A partial credit note is a concession: its row is
     kept for the record and does not count in the net.
 
-    The database refuses two live first documents for one period
+    The database refuses two live first documents for one period and share
     (``billing_key``), so parallel runs cannot both bill it. Only the billing
     engine writes this model: users read it."""
 
@@ -51,6 +51,15 @@ class IcasaSubscriptionPeriod(models.Model):
         required=True,
         default="invoice",
     )
+    payer_role = fields.Selection(
+        [("customer", "End Customer"), ("partner", "Partner")],
+        string="Share Of",
+        required=True,
+        default="customer",
+        index=True,
+        help="Whose share of the period the row bills: each share has its own first document "
+        "(icasa_partner_invoicing splits a period between the end customer and a paying partner).",
+    )
     live = fields.Boolean(string="Counts", default=True, help="Counts in what the period has billed.")
     note = fields.Char(help="Why the row is dead, or what the credit note conceded.")
     billing_key = fields.Date(
@@ -68,7 +77,7 @@ class IcasaSubscriptionPeriod(models.Model):
     _sql_constraints = [
         (
             "one_billing_per_period",
-            "UNIQUE(order_id, billing_key)",
+            "UNIQUE(order_id, payer_role, billing_key)",
             "This subscription period is already billed.",
         ),
         ("period_dates", "CHECK(period_start <= period_end)", "A period cannot end before it starts."),
@@ -95,10 +104,9 @@ class IcasaSubscriptionPeriod(models.Model):
         return net
 
     def _icasa_slot(self):
-        """What, besides the period, tells apart rows that each bill their own
-        share of it (``icasa_partner_invoicing``: the payer). One slot here."""
+        """What, besides the period, tells apart rows that each bill their own share of it."""
         self.ensure_one()
-        return ()
+        return (self.payer_role,)
 
     def _icasa_key_holder(self):
         """The live row that holds the billing key of this row's period and slot."""

@@ -238,20 +238,19 @@ class IcasaSubscriptionBilling(models.AbstractModel):
 
     @api.model
     def _consolidated_label(self, order, vals):
-        """A consolidated line names its end customer and, when the line
-        serves an installed asset, the asset's site; the line's own label
-        names the product, the asset and the period."""
-        customer = order.partner_id.display_name
+        """A consolidated line names, under its product, the end customer and,
+        when the line serves an installed asset, the asset's site, then the
+        period (and the asset) of the line's own label."""
+        product, _sep, detail = (vals.get("name") or "").partition("\n")
+        who = order.partner_id.display_name
         line = self.env["sale.order.line"].browse(vals.get("icasa_subscription_line_id"))
         site = line.icasa_asset_id.site_partner_id
         if site and site != order.partner_id:
-            return self.env._(
-                "%(customer)s, %(site)s - %(line)s",
-                customer=customer,
-                site=site._display_address(without_company=True).replace("\n", ", ") or site.display_name,
-                line=vals["name"],
-            )
-        return self.env._("%(customer)s - %(line)s", customer=customer, line=vals["name"])
+            address = site._display_address(without_company=True).replace("\n", ", ").strip(", ")
+            who = self.env._("%(customer)s, %(site)s", customer=who, site=address or site.display_name)
+        if not detail:
+            return self.env._("%(line)s (%(customer)s)", line=product, customer=who)
+        return f"{product}\n" + self.env._("%(customer)s: %(detail)s", customer=who, detail=detail)
 
     # ------------------------------------------------------------------
     # The consolidation run
@@ -310,7 +309,10 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             invoice = self._consolidated_invoice(agreement, company, currency, first, last, group)
             group.write({"move_id": invoice.id, "pending_lines": False})
             if agreement.auto_post and ended_only:
-                invoice.invoice_date = today
+                values = {"invoice_date": today}
+                if not invoice.invoice_payment_term_id:
+                    values["invoice_date_due"] = today  # due on its date, not on the day the draft was made
+                invoice.write(values)
                 invoice._post(soft=False)
             invoices |= invoice
         return invoices
