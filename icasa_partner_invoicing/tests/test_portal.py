@@ -336,7 +336,10 @@ class TestPortalHttp(PortalCommon, HttpCase):
         """The consolidated invoice of Alpha shows to Alpha, on the subscriptions it pays
         for and in /my/invoices; not to the end customers it serves nor to Beta."""
         orders = self.sub_x | self.sub_y | self.sub_x_own
-        self.env["icasa.subscription.billing"].sudo()._bill_orders(orders, START)
+        billing = self.env["icasa.subscription.billing"].sudo()
+        billing._bill_orders(orders, START)
+        # Alpha's charges wait for its consolidated invoice: make it now
+        billing._cron_consolidate(today=START, ended_only=False)
         moves = orders.icasa_period_ids.move_id
         moves.filtered(lambda move: move.state == "draft").action_post()
         alpha_invoice = moves.filtered(lambda move: move.partner_id == self.alpha)
