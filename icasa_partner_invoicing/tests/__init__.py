@@ -1,5 +1,7 @@
 from . import test_payer_routing
 from . import test_consolidation_and_credit
+from . import test_milestone_payer
+from . import test_partner_random_lifecycle
 from . import test_portal
 from . import test_self_billing
 from . import test_self_billing_random_lifecycle
