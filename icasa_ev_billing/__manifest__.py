@@ -24,6 +24,7 @@
         "views/icasa_installed_asset_views.xml",
         "views/product_template_views.xml",
         "views/res_partner_views.xml",
+        "views/portal_templates.xml",
         "views/icasa_ev_billing_menus.xml",
     ],
     "demo": [

@@ -11,3 +11,4 @@ from . import test_as_users_see_it
 from . import test_report_pdf
 from . import test_mail_templates
 from . import test_translations
+from . import test_portal_milestones
