@@ -2,7 +2,7 @@
  * The accountant: post the milestone invoice that FuelCo's confirmation created (522.00),
  * Invoice Now on Jan Peeters' subscription (maintenance 30.00 to his employer Fleet Co NV,
  * SIM data 4.50 to Jan, this month), its ledger, a credit of 10.00 of the month's
- * maintenance, Charge Resell BV's consolidated invoice (133.50).
+ * maintenance, Charge Resell BV's consolidated invoice (133.50) and the overview.
  */
 import { registry } from "@web/core/registry";
 import { formatDate } from "@web/core/l10n/dates";
@@ -25,16 +25,6 @@ function openMenu(app, menu, item) {
             run: "click",
         },
     ];
-}
-
-/** EV Billing > ... by the action's URL: the app's home, the Overview, is left out (see the test). */
-function openAction(xmlid) {
-    return {
-        content: `open ${xmlid}`,
-        trigger: "body",
-        run: `goToUrl /odoo/action-${xmlid}`,
-        expectUnloadPage: true,
-    };
 }
 
 registry.category("web_tour.tours").add("icasa_accountant_journey", {
@@ -79,7 +69,11 @@ registry.category("web_tour.tours").add("icasa_accountant_journey", {
             screenshot("accountant_1_milestone_invoice"),
 
             // 2. Invoice Now on a subscription
-            openAction("icasa_ev_subscription.action_icasa_subscriptions"),
+            ...openMenu(
+                "icasa_ev_billing.menu_icasa_root",
+                "icasa_ev_subscription.menu_icasa_subscriptions",
+                "icasa_ev_subscription.menu_icasa_subscription_list"
+            ),
             {
                 content: "Jan Peeters' subscription: maintenance and SIM data, 34.50 a month",
                 trigger: ".o_data_row:contains(Jan Peeters):contains(34.50) td[name=name]",
@@ -167,7 +161,11 @@ registry.category("web_tour.tours").add("icasa_accountant_journey", {
             },
 
             // the subscription's ledger: this month, one row per payer's share, and the credit
-            openAction("icasa_ev_subscription.action_icasa_subscriptions"),
+            ...openMenu(
+                "icasa_ev_billing.menu_icasa_root",
+                "icasa_ev_subscription.menu_icasa_subscriptions",
+                "icasa_ev_subscription.menu_icasa_subscription_list"
+            ),
             {
                 content: "back to Jan's subscription",
                 trigger: ".o_data_row:contains(Jan Peeters) td[name=name]",
@@ -197,7 +195,11 @@ registry.category("web_tour.tours").add("icasa_accountant_journey", {
             screenshot("accountant_4_ledger"),
 
             // 4. a partner's consolidated invoice
-            openAction("icasa_partner_invoicing.action_icasa_partner_agreement"),
+            ...openMenu(
+                "icasa_ev_billing.menu_icasa_root",
+                "icasa_partner_invoicing.menu_icasa_partners",
+                "icasa_partner_invoicing.menu_icasa_partner_agreements"
+            ),
             {
                 content: "the reseller's agreement",
                 trigger: ".o_data_row:contains(Charge Resell BV: shop chargers) td[name=name]",
@@ -230,6 +232,18 @@ registry.category("web_tour.tours").add("icasa_accountant_journey", {
                 trigger: `.o_form_view .o_field_widget[name=icasa_consolidation_start]:contains(${periodStart})`,
             },
             screenshot("accountant_5_consolidated_invoice"),
+
+            // 5. the overview, EV Billing's home
+            ...stepUtils.goToAppSteps("icasa_ev_billing.menu_icasa_root", "Open EV Billing"),
+            {
+                content: "the company's monthly recurring revenue: the demo's seven subscriptions, 370.50",
+                trigger: ".o_kanban_record:contains(YourCompany):contains(Monthly recurring revenue) .o_field_widget[name=mrr]:contains(370.50)",
+            },
+            {
+                content: "what to act on",
+                trigger: ".o_kanban_record:contains(Invoices due today):contains(Milestones reached, not invoiced)",
+            },
+            screenshot("accountant_6_overview"),
         ];
     },
 });
