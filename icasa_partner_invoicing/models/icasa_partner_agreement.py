@@ -36,9 +36,7 @@ class IcasaPartnerAgreement(models.Model):
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
-    partner_id = fields.Many2one(
-        "res.partner", required=True, index=True, tracking=True, check_company=True
-    )
+    partner_id = fields.Many2one("res.partner", required=True, index=True, tracking=True, check_company=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(
         "res.currency",
@@ -73,19 +71,17 @@ class IcasaPartnerAgreement(models.Model):
     end_customer_count = fields.Integer(compute="_compute_end_customer_count")
     order_ids = fields.One2many("sale.order", "icasa_agreement_id", string="Orders")
     pending_amount = fields.Monetary(
-        string="To Consolidate", compute="_compute_pending", help="Charges billed, waiting for the consolidated invoice."
+        string="To Consolidate",
+        compute="_compute_pending",
+        help="Charges billed, waiting for the consolidated invoice.",
     )
     pending_count = fields.Integer(compute="_compute_pending")
     consolidated_invoice_count = fields.Integer(compute="_compute_consolidated_invoice_count")
 
     def _pending_rows(self):
-        # the ledger is read by the engine's accounting users; salesmen see the total only
-        return (
-            self.env["icasa.subscription.period"]
-            .sudo()
-            .search([("agreement_id", "in", self.ids), ("live", "=", True), ("move_id", "=", False)])
-            .filtered("pending_lines")
-        )
+        # the ledger is the engine's: salesmen see the total on the agreement, not the rows
+        Period = self.env["icasa.subscription.period"].sudo()
+        return Period.search(Period._icasa_to_consolidate_domain(self))
 
     def _compute_pending(self):
         rows = self._pending_rows()
@@ -145,17 +141,7 @@ class IcasaPartnerAgreement(models.Model):
     @api.constrains("partner_id", "company_id")
     def _check_partner_receivable(self):
         for agreement in self:
-            account = agreement.partner_id.with_company(agreement.company_id).property_account_receivable_id
-            if not account:
-                raise ValidationError(
-                    self.env._(
-                        "Partner %(partner)s of agreement %(name)s has no receivable account in %(company)s. "
-                        "Set one on the partner's Accounting tab.",
-                        partner=agreement.partner_id.display_name,
-                        name=agreement.name,
-                        company=agreement.company_id.name,
-                    )
-                )
+            agreement.partner_id._icasa_check_receivable(agreement.company_id, agreement.name)
 
     def action_view_end_customers(self):
         self.ensure_one()

@@ -167,7 +167,6 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             else:
                 others.append(spec)
         made = super()._make_moves(Move, others, today, context)
-        Period = self.env["icasa.subscription.period"].sudo()  # the engine writes the ledger
         for spec in pending:
             lines = [self._pending_line(spec["order"], vals) for vals in self._prepare_move_lines(spec, context)]
             if spec["sign"] < 0:
@@ -218,7 +217,9 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         return float(
             sum(
                 (
-                    ledger_math.line_amount(v["quantity"], v["price_unit"], v.get("discount", 0.0), currency.decimal_places)
+                    ledger_math.line_amount(
+                        v["quantity"], v["price_unit"], v.get("discount", 0.0), currency.decimal_places
+                    )
                     for v in lines
                 ),
                 Decimal(0),
@@ -265,10 +266,7 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         consolidated in its own savepoint, and committed outside tests."""
         today = today or fields.Date.context_today(self)
         Period = self.env["icasa.subscription.period"].sudo()  # the engine reads and writes the ledger
-        domain = [("live", "=", True), ("move_id", "=", False), ("agreement_id", "!=", False), ("pending_lines", "!=", False)]
-        if agreements:
-            domain.append(("agreement_id", "in", agreements.ids))
-        agreement_ids = Period.search(domain).agreement_id.ids
+        agreement_ids = Period.search(Period._icasa_to_consolidate_domain(agreements)).agreement_id.ids
         invoices = self.env["account.move"]
         for agreement_id in agreement_ids:
             self.env.cr.execute(
@@ -295,9 +293,7 @@ class IcasaSubscriptionBilling(models.AbstractModel):
     @api.model
     def _consolidate_agreement(self, agreement, today, ended_only):
         Period = self.env["icasa.subscription.period"].sudo()  # the engine writes the ledger
-        rows = Period.search(
-            [("live", "=", True), ("move_id", "=", False), ("agreement_id", "=", agreement.id), ("pending_lines", "!=", False)]
-        )
+        rows = Period.search(Period._icasa_to_consolidate_domain(agreement))
         groups = defaultdict(lambda: Period)
         for row in rows:
             first, last = payer_math.consolidation_bounds(row.consolidation_date, agreement.consolidation_interval)
@@ -319,8 +315,15 @@ class IcasaSubscriptionBilling(models.AbstractModel):
 
     @api.model
     def _consolidated_invoice(self, agreement, company, currency, first, last, rows):
-        Move = self.env["account.move"].with_company(company).with_context(
-            default_move_type="out_invoice", icasa_engine=True, tracking_disable=True, lang=agreement.partner_id.lang
+        Move = (
+            self.env["account.move"]
+            .with_company(company)
+            .with_context(
+                default_move_type="out_invoice",
+                icasa_engine=True,
+                tracking_disable=True,
+                lang=agreement.partner_id.lang,
+            )
         )
         partner = self.env["res.partner"].browse(agreement.partner_id.address_get(["invoice"])["invoice"])
         position = self.env["account.fiscal.position"].with_company(company)._get_fiscal_position(partner)

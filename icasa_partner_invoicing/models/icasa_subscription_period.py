@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class IcasaSubscriptionPeriod(models.Model):
@@ -13,10 +13,20 @@ class IcasaSubscriptionPeriod(models.Model):
     agreement_id = fields.Many2one(
         "icasa.partner.agreement", string="Consolidated Under", index="btree_not_null", readonly=True
     )
-    consolidation_date = fields.Date(help="The day the charge was billed: it goes on that period's consolidated invoice.")
+    consolidation_date = fields.Date(
+        help="The day the charge was billed: it goes on that period's consolidated invoice."
+    )
     pending_lines = fields.Json(help="The invoice lines of a charge to consolidate (technical).")
     to_consolidate = fields.Boolean(compute="_compute_to_consolidate", string="To Consolidate")
 
     def _compute_to_consolidate(self):
         for row in self:
             row.to_consolidate = bool(row.live and row.pending_lines and not row.move_id)
+
+    @api.model
+    def _icasa_to_consolidate_domain(self, agreements=None):
+        """The charges that wait for a consolidated invoice (of ``agreements``, or of all)."""
+        domain = [("live", "=", True), ("move_id", "=", False), ("pending_lines", "!=", False)]
+        if agreements:
+            return [*domain, ("agreement_id", "in", agreements.ids)]
+        return [*domain, ("agreement_id", "!=", False)]

@@ -173,17 +173,7 @@ class SaleOrder(models.Model):
                         agreement=agreement.name,
                     )
                 )
-            receivable = order.icasa_payer_id.with_company(order.company_id).property_account_receivable_id
-            if not receivable:
-                raise ValidationError(
-                    self.env._(
-                        "Paying partner %(partner)s of %(order)s has no receivable account in %(company)s. "
-                        "Set one on the partner's Accounting tab.",
-                        partner=order.icasa_payer_id.display_name,
-                        order=order.display_name,
-                        company=order.company_id.name,
-                    )
-                )
+            order.icasa_payer_id._icasa_check_receivable(order.company_id, order.display_name)
 
     # ------------------------------------------------------------------
     # Routing
