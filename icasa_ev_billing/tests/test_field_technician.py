@@ -53,6 +53,15 @@ class TestFieldTechnician(IcasaMilestoneCommon):
         milestones = self.env["icasa.milestone"].with_user(self.technician).search([])
         self.assertEqual(milestones, self.order.icasa_milestone_ids[1:])
 
+    def test_sees_no_milestone_of_a_quotation(self):
+        quotation = self._order()
+        quotation.icasa_milestone_ids.team_id = self.team
+        milestones = self.env["icasa.milestone"].with_user(self.technician).search([])
+        self.assertEqual(milestones, self.installation_ms)
+        quotation.action_confirm()
+        milestones = self.env["icasa.milestone"].with_user(self.technician).search([])
+        self.assertEqual(milestones, self.installation_ms | quotation.icasa_milestone_ids)
+
     def test_sees_no_prices_nor_invoices_and_cannot_edit_orders(self):
         milestone = self.installation_ms.with_user(self.technician)
         with self.assertRaises(AccessError):
