@@ -14,11 +14,19 @@ def test_demo_technician_completes_the_installation(odoo, technician):
     order_id = odoo.ref("icasa_ev_billing.sale_order_wallbox_fuelco")
     [order] = odoo.call("sale.order", "read", [order_id], ["state", "name"])
     assert order["state"] == "sale"
-    # the technician sees the two milestones assigned to them, with customer and site
+    # the technician's team gets the installation and activation of confirmed orders (the plan's
+    # default team): FuelCo's order, and those other end-to-end tests confirmed; never a quotation's
+    quotation_id = odoo.ref("icasa_ev_billing.sale_order_wallbox_greenhome")
+    [quotation] = odoo.call("sale.order", "read", [quotation_id], ["state", "name"])
+    assert quotation["state"] in ("draft", "sent")
+    visible = technician.call(
+        "icasa.milestone", "search_read", [("state", "=", "planned")], fields=["order_id"], order="id"
+    )
+    assert quotation_id not in {m["order_id"][0] for m in visible}
     milestones = technician.call(
         "icasa.milestone",
         "search_read",
-        [("state", "=", "planned")],
+        [("state", "=", "planned"), ("order_id", "=", order_id)],
         fields=["name", "partner_id", "site_address", "order_id", "scheduled_date"],
         order="sequence, id",
     )
