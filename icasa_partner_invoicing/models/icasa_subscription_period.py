@@ -17,7 +17,7 @@ class IcasaSubscriptionPeriod(models.Model):
         help="The day the charge was billed: it goes on that period's consolidated invoice."
     )
     pending_lines = fields.Json(help="The invoice lines of a charge to consolidate (technical).")
-    to_consolidate = fields.Boolean(compute="_compute_to_consolidate", string="To Consolidate")
+    to_consolidate = fields.Boolean(compute="_compute_to_consolidate")
 
     def _compute_to_consolidate(self):
         for row in self:
