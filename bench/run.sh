@@ -2,9 +2,10 @@
 # Benchmark (not a test): recurring billing at scale. OCA contract 18.0's cron, ours
 # with one cron thread, ours on a real server (odoo-bin --workers=2 with 1 and 2 cron
 # threads) and the floor (batched account.move.create), side by side in one run on one
-# database, for each size, with draft and with posted invoices.
+# database, for each size, with draft and with posted invoices; then consolidated
+# partner invoices (icasa_partner_invoicing) in a second database.
 #
-#   bash bench/run.sh                                 N = 1,000 and 10,000, draft and posted
+#   bash bench/run.sh                                 N = 1,000 and 10,000: draft, posted, consolidated
 #   BENCH_SIZES=1000,10000,50000 bash bench/run.sh    adds 50,000 (on request: hours)
 #   BENCH_N=300 BENCH_VARIANTS=draft bash bench/run.sh   one size, one variant
 #
@@ -12,14 +13,14 @@
 # into .local/oca-addons and matplotlib into the virtualenv on first use, builds a
 # throwaway database from the test template, and writes the tables to
 # bench/RESULTS.md and the plot to bench/recurring_scale.png. BENCH_PORT: the bench
-# server's port (default 8171); BENCH_KEEP_DB=1 keeps the database, BENCH_DB names it.
+# server's port (default 8171); BENCH_KEEP_DB=1 keeps the databases, BENCH_DB
+# prefixes their names; BENCH_MERGE=1 keeps the figures of other sizes and variants.
 source "$(dirname "${BASH_SOURCE[0]}")/../setup/lib.sh"
 
 CONTRACT_VERSION="${BENCH_CONTRACT_VERSION:-18.0.2.6.2}"
 PORT="${BENCH_PORT:-8171}"
 SIZES="${BENCH_SIZES:-${BENCH_N:-1000,10000}}"
-VARIANTS="${BENCH_VARIANTS:-draft,posted}"
-DB="${BENCH_DB:-icasa_bench_$$}"
+VARIANTS="${BENCH_VARIANTS:-draft,posted,consolidated}"
 
 find_odoo
 ensure_venv
@@ -56,19 +57,37 @@ fi
 
 write_conf "$PORT" "$ICASA_LOCAL/data-bench"
 
-# --- database: a copy of the template setup/test.sh uses (sale_management, account) ---
+# --- databases: copies of the template setup/test.sh uses (sale_management, account) ---
+# The draft and posted variants bill in a database with icasa_ev_subscription; the
+# consolidated variant in one that also has icasa_partner_invoicing (its figures are
+# merged into the same results).
 ensure_template_db
-dropdb --if-exists "$DB" >/dev/null 2>&1 || true
-createdb -T "$TEMPLATE" "$DB"
-[ "${BENCH_KEEP_DB:-0}" = 1 ] || trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true' EXIT
-log="$ICASA_LOCAL/logs/bench-install.log"
-say "Installing icasa_ev_subscription and contract into $DB ..."
-odoo_bin -d "$DB" -i icasa_ev_subscription,contract --stop-after-init --log-level=warn --logfile="$log" \
-    --http-port="$PORT" || { tail -n 40 "$log" >&2; die "install failed; see $log"; }
-
-say "Running the benchmark (N=$SIZES, $VARIANTS; uptime: $(uptime)) ..."
-PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV_PY" "$ICASA_ROOT/bench/bench_recurring.py" \
-    --config "$ODOO_CONF" --database "$DB" --sizes "$SIZES" --variants "$VARIANTS" --port "$PORT" \
-    --odoo-bin "$ODOO_SRC/odoo-bin" --logdir "$ICASA_LOCAL/logs" --server-pythonpath "$BENCH_SITE" \
-    --results "${BENCH_RESULTS:-$ICASA_ROOT/bench/RESULTS.md}" --plot "${BENCH_PLOT:-$ICASA_ROOT/bench/recurring_scale.png}" \
-    --json "${BENCH_JSON:-$ICASA_ROOT/bench/results.json}" ${BENCH_MERGE:+--merge} ${BENCH_NO_SERVER:+--no-server}
+bench_db() {  # VARIANTS MODULES NAME MERGE(0|1)
+    local db="${BENCH_DB:-icasa_bench_$$}_$3"
+    dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    createdb -T "$TEMPLATE" "$db"
+    local log="$ICASA_LOCAL/logs/bench-install.log"
+    say "Installing $2 and contract into $db ..."
+    odoo_bin -d "$db" -i "$2,contract" --stop-after-init --log-level=warn --logfile="$log" \
+        --http-port="$PORT" || { tail -n 40 "$log" >&2; die "install failed; see $log"; }
+    say "Running the benchmark (N=$SIZES, $1; uptime: $(uptime)) ..."
+    local merge="${BENCH_MERGE:+--merge}"
+    [ "$4" = 0 ] || merge=--merge
+    PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV_PY" "$ICASA_ROOT/bench/bench_recurring.py" \
+        --config "$ODOO_CONF" --database "$db" --sizes "$SIZES" --variants "$1" --port "$PORT" \
+        --odoo-bin "$ODOO_SRC/odoo-bin" --logdir "$ICASA_LOCAL/logs" --server-pythonpath "$BENCH_SITE" \
+        --results "${BENCH_RESULTS:-$ICASA_ROOT/bench/RESULTS.md}" --plot "${BENCH_PLOT:-$ICASA_ROOT/bench/recurring_scale.png}" \
+        --json "${BENCH_JSON:-$ICASA_ROOT/bench/results.json}" $merge ${BENCH_NO_SERVER:+--no-server} ${BENCH_REPEAT:+--repeat "$BENCH_REPEAT"}
+    local rc=$?
+    [ "${BENCH_KEEP_DB:-0}" = 1 ] || dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    return $rc
+}
+plain="$(tr "," "\n" <<<"$VARIANTS" | { grep -vx consolidated || true; } | paste -sd, -)"
+rc=0
+if [ -n "$plain" ]; then
+    bench_db "$plain" icasa_ev_subscription plain 0 || rc=$?
+fi
+if tr ',' '\n' <<<"$VARIANTS" | grep -qx consolidated; then
+    bench_db consolidated icasa_ev_subscription,icasa_partner_invoicing consolidated "$([ -n "$plain" ] && echo 1 || echo 0)" || rc=$?
+fi
+exit $rc
