@@ -8,6 +8,7 @@
 #   bash bench/run.sh                                 N = 1,000 and 10,000: draft, posted, consolidated
 #   BENCH_SIZES=1000,10000,50000 bash bench/run.sh    adds 50,000 (on request: hours)
 #   BENCH_N=300 BENCH_VARIANTS=draft bash bench/run.sh   one size, one variant
+#   BENCH_SIZES=50000 BENCH_ROWS=server2 BENCH_MERGE=1 bash bench/run.sh   some rows only
 #
 # Installs OCA contract (odoo-addon-contract from PyPI, never a dependency of ours)
 # into .local/oca-addons and matplotlib into the virtualenv on first use, builds a
@@ -77,7 +78,7 @@ bench_db() {  # VARIANTS MODULES NAME MERGE(0|1)
         --config "$ODOO_CONF" --database "$db" --sizes "$SIZES" --variants "$1" --port "$PORT" \
         --odoo-bin "$ODOO_SRC/odoo-bin" --logdir "$ICASA_LOCAL/logs" --server-pythonpath "$BENCH_SITE" \
         --results "${BENCH_RESULTS:-$ICASA_ROOT/bench/RESULTS.md}" --plot "${BENCH_PLOT:-$ICASA_ROOT/bench/recurring_scale.png}" \
-        --json "${BENCH_JSON:-$ICASA_ROOT/bench/results.json}" $merge ${BENCH_NO_SERVER:+--no-server} ${BENCH_REPEAT:+--repeat "$BENCH_REPEAT"}
+        --json "${BENCH_JSON:-$ICASA_ROOT/bench/results.json}" $merge ${BENCH_NO_SERVER:+--no-server} ${BENCH_REPEAT:+--repeat "$BENCH_REPEAT"} ${BENCH_ROWS:+--rows "$BENCH_ROWS"}
     local rc=$?
     [ "${BENCH_KEEP_DB:-0}" = 1 ] || dropdb --if-exists "$db" >/dev/null 2>&1 || true
     return $rc
