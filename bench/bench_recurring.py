@@ -190,9 +190,9 @@ def retire(env, order_ids):
 
 
 def retire_oca(registry, contract_ids):
-    """After its run, half of a set's contracts still show the billed month as their
-    next date (the contract's stored date lags its lines'), and OCA's next run would
-    invoice them again: each set is moved out of the way so that a run bills its own."""
+    """After its run, half of a set's contracts still had the billed month as their
+    stored next date, and OCA's next run invoiced them again: each set is moved out
+    of the way so that a run bills its own."""
     with registry.cursor() as cr:
         cr.execute(
             "UPDATE contract_contract SET recurring_next_date = '2100-01-01' WHERE id = ANY(%s)", [list(contract_ids)]
@@ -746,16 +746,23 @@ def consolidated_table(rows):
 
 def plot(rows, path):
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    colors = {
+        "oca": "tab:blue",
+        "ours": "tab:orange",
+        "server1": "tab:green",
+        "server2": "tab:red",
+        "floor": "tab:purple",
+    }
     for variant, style in (("draft", "-o"), ("posted", "--s"), ("consolidated", ":^")):
-        for key in ("oca", "ours", "server1", "server2", "floor"):
+        for key, color in colors.items():
             points = sorted(
                 (r["n"], r["rate"], r["rss_mb"]) for r in rows if r["key"] == key and r["variant"] == variant
             )
             if not points:
                 continue
             label = f"{key} ({variant}{': subscriptions/s' if variant == 'consolidated' else ''})"
-            ax1.plot([p[0] for p in points], [p[1] for p in points], style, label=label)
-            ax2.plot([p[0] for p in points], [p[2] for p in points], style, label=label)
+            ax1.plot([p[0] for p in points], [p[1] for p in points], style, color=color, label=label)
+            ax2.plot([p[0] for p in points], [p[2] for p in points], style, color=color, label=label)
     for ax, title in (
         (ax1, "Invoices (consolidated: subscriptions) per second"),
         (ax2, "Peak RSS of the billing process (MB)"),

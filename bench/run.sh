@@ -63,8 +63,15 @@ write_conf "$PORT" "$ICASA_LOCAL/data-bench"
 # consolidated variant in one that also has icasa_partner_invoicing (its figures are
 # merged into the same results).
 ensure_template_db
+dbs=()
+drop_dbs() {  # also when the run is interrupted
+    [ "${BENCH_KEEP_DB:-0}" = 1 ] && return
+    for db in "${dbs[@]}"; do dropdb --if-exists "$db" >/dev/null 2>&1 || true; done
+}
+trap drop_dbs EXIT
 bench_db() {  # VARIANTS MODULES NAME MERGE(0|1)
     local db="${BENCH_DB:-icasa_bench_$$}_$3"
+    dbs+=("$db")
     dropdb --if-exists "$db" >/dev/null 2>&1 || true
     createdb -T "$TEMPLATE" "$db"
     local log="$ICASA_LOCAL/logs/bench-install.log"
@@ -80,7 +87,7 @@ bench_db() {  # VARIANTS MODULES NAME MERGE(0|1)
         --results "${BENCH_RESULTS:-$ICASA_ROOT/bench/RESULTS.md}" --plot "${BENCH_PLOT:-$ICASA_ROOT/bench/recurring_scale.png}" \
         --json "${BENCH_JSON:-$ICASA_ROOT/bench/results.json}" $merge ${BENCH_NO_SERVER:+--no-server} ${BENCH_REPEAT:+--repeat "$BENCH_REPEAT"} ${BENCH_ROWS:+--rows "$BENCH_ROWS"}
     local rc=$?
-    [ "${BENCH_KEEP_DB:-0}" = 1 ] || dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    drop_dbs
     return $rc
 }
 plain="$(tr "," "\n" <<<"$VARIANTS" | { grep -vx consolidated || true; } | paste -sd, -)"
