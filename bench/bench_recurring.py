@@ -700,13 +700,14 @@ def fmt(value, pattern):
 
 
 def table(rows):
-    if rows and rows[0]["variant"] == "consolidated":
-        return consolidated_table(rows)
-    out = [
-        "| Row | N | Invoices | Seconds | Invoices/s | vs OCA | time vs floor | Queries/invoice | Peak RSS (MB) "
-        "| Duplicates |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    """The markdown table of one variant's rows, each compared with the OCA
+    and floor rows of its size (the consolidated variant: per subscription, no OCA)."""
+    consolidated = bool(rows) and rows[0]["variant"] == "consolidated"
+    if consolidated:
+        head = "| Row | N | Invoices | Invoice lines | Seconds | Subscriptions/s | time vs floor | Queries/subscription"
+    else:
+        head = "| Row | N | Invoices | Seconds | Invoices/s | vs OCA | time vs floor | Queries/invoice"
+    out = [head + " | Peak RSS (MB) | Duplicates |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for n in sorted({r["n"] for r in rows}):
         group = [r for r in rows if r["n"] == n]
         oca = next((r for r in group if r["key"] == "oca"), None)
@@ -717,30 +718,18 @@ def table(rows):
             seconds = f"{r['seconds']:.1f}"
             if len(r.get("runs") or []) > 1:
                 seconds += f" ({'/'.join(f'{x:.1f}' for x in r['runs'])})"
-            out.append(
-                f"| {r['name']} | {n:,} | {r['invoices']:,} | {seconds} | {r['rate']:.1f} | "
-                f"{fmt(vs_oca, '{:.2f}x')} | {fmt(vs_floor, '{:.2f}x')} | {fmt(r['queries_per_invoice'], '{:.1f}')} | "
-                f"{r['rss_mb']:.0f} | {fmt(r['duplicates'], '{}')} |"
-            )
-    return "\n".join(out)
-
-
-def consolidated_table(rows):
-    out = [
-        "| Row | N | Invoices | Invoice lines | Seconds | Subscriptions/s | time vs floor | Queries/subscription "
-        "| Peak RSS (MB) | Duplicates |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for n in sorted({r["n"] for r in rows}):
-        group = [r for r in rows if r["n"] == n]
-        floor = next((r for r in group if r["key"] == "floor"), None)
-        for r in group:
-            vs_floor = r["seconds"] / floor["seconds"] if floor and floor["seconds"] else None
-            out.append(
-                f"| {r['name']} | {n:,} | {r['invoices']:,} | {r['lines']:,} | {r['seconds']:.1f} | "
-                f"{r['rate']:.1f} | {fmt(vs_floor, '{:.2f}x')} | {fmt(r['queries_per_invoice'], '{:.1f}')} | "
-                f"{r['rss_mb']:.0f} | {fmt(r['duplicates'], '{}')} |"
-            )
+            cells = [r["name"], f"{n:,}", f"{r['invoices']:,}"]
+            if consolidated:
+                cells += [f"{r['lines']:,}", seconds, f"{r['rate']:.1f}"]
+            else:
+                cells += [seconds, f"{r['rate']:.1f}", fmt(vs_oca, "{:.2f}x")]
+            cells += [
+                fmt(vs_floor, "{:.2f}x"),
+                fmt(r["queries_per_invoice"], "{:.1f}"),
+                f"{r['rss_mb']:.0f}",
+                fmt(r["duplicates"], "{}"),
+            ]
+            out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 
 
