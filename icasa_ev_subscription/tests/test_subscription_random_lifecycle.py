@@ -16,7 +16,6 @@ its steps, readable as a reproduction.
 """
 
 import os
-import random
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,6 +27,7 @@ from odoo.tests import tagged
 
 from ..tools import periods as engine
 from .common import SubscriptionCommon
+from .seeded_runs import run_seeded_sequences
 
 RUNS = int(os.environ.get("ICASA_LIFECYCLE_RUNS", "200"))
 FIRST_SEED = int(os.environ.get("ICASA_LIFECYCLE_SEED", "1"))
@@ -104,23 +104,7 @@ class TestSubscriptionRandomLifecycle(SubscriptionCommon):
             self._run_all()
 
     def _run_all(self):
-        for seed in range(FIRST_SEED, FIRST_SEED + self.RUNS):
-            steps = []
-            failure = None
-            savepoint = self.env.cr.savepoint()
-            try:
-                self._run_sequence(random.Random(seed), steps)
-            except Exception as error:  # reported below with the steps and the ledger
-                failure = (error, self._dump())
-            finally:
-                # every sequence starts from the same database
-                savepoint.close(rollback=True)
-            if failure:
-                error, ledger = failure
-                script = "\n".join(f"  {i + 1:2}. {step}" for i, step in enumerate(steps))
-                raise AssertionError(
-                    f"seed {seed} failed at step {len(steps)}: {error}\n{script}\nledger:\n{ledger}"
-                ) from error
+        run_seeded_sequences(self.env.cr, range(FIRST_SEED, FIRST_SEED + self.RUNS), self._run_sequence, self._dump)
 
     # ------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import psycopg2.errors
 from odoo import SUPERUSER_ID, Command, api, sql_db
 from odoo.tests import TransactionCase, tagged
 
+from .committed_data import create_committed_subscriptions, remove_committed_subscriptions
 from .common import SubscriptionCommon
 
 
@@ -177,52 +178,9 @@ class TestBillingLockConflict(TransactionCase):
     def setUp(self):
         super().setUp()
         self.db = sql_db.db_connect(self.env.cr.dbname)
-        self.ids = self._committed_data()
-        self.addCleanup(self._cleanup)
+        self.ids = create_committed_subscriptions(self.db, "Lock conflict", TODAY)
+        self.addCleanup(remove_committed_subscriptions, self.db, self.ids)
         self.order_ids = self.ids["orders"]
-
-    def _committed_data(self):
-        with closing(self.db.cursor()) as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            partner = env["res.partner"].create({"name": "Lock conflict test customer"})
-            product = env["product.product"].create(
-                {
-                    "name": "Lock conflict maintenance",
-                    "type": "service",
-                    "icasa_billing_role": "maintenance",
-                    "taxes_id": [Command.clear()],
-                }
-            )
-            plan = env["icasa.subscription.plan"].create({"name": "Lock conflict monthly", "auto_post": False})
-            orders = env["sale.order"].create(
-                [
-                    {
-                        "partner_id": partner.id,
-                        "icasa_plan_id": plan.id,
-                        "icasa_start_date": TODAY,
-                        "order_line": [Command.create({"product_id": product.id, "price_unit": 30.0})],
-                    }
-                    for _i in range(6)
-                ]
-            )
-            orders.action_confirm()
-            # its own connection: both workers must see the data
-            cr.commit()  # pylint: disable=invalid-commit
-            return {"partner": partner.id, "product": product.id, "plan": plan.id, "orders": orders.ids}
-
-    def _cleanup(self):
-        with closing(self.db.cursor()) as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            orders = env["sale.order"].browse(self.ids["orders"]).exists()
-            env["icasa.subscription.period"].search([("order_id", "in", orders.ids)]).unlink()
-            env["account.move"].search([("icasa_subscription_id", "in", orders.ids)]).unlink()
-            orders._action_cancel()
-            orders.unlink()
-            env["icasa.subscription.plan"].browse(self.ids["plan"]).unlink()
-            env["product.product"].browse(self.ids["product"]).product_tmpl_id.unlink()
-            env["res.partner"].browse(self.ids["partner"]).unlink()
-            # its own connection: both workers must see the data
-            cr.commit()  # pylint: disable=invalid-commit
 
     def _conflict(self, cr1, bill=False):
         """cr1 takes its snapshot; then a second worker locks the first due

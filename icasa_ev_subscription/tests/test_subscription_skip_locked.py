@@ -1,9 +1,11 @@
 from contextlib import closing
 from datetime import date
 
-from odoo import SUPERUSER_ID, Command, api, sql_db
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
+
+from .committed_data import create_committed_subscriptions, remove_committed_subscriptions
 
 TODAY = date(2001, 1, 1)  # long before any other subscription in the database
 
@@ -15,55 +17,11 @@ class TestSubscriptionSkipLocked(TransactionCase):
     The subscriptions must be committed to be seen by both connections, so they
     are created in a cursor of their own and removed again in a cleanup."""
 
-    def _setup_committed_data(self, db):
-        with closing(db.cursor()) as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            partner = env["res.partner"].create({"name": "SKIP LOCKED test customer"})
-            product = env["product.product"].create(
-                {
-                    "name": "SKIP LOCKED maintenance",
-                    "type": "service",
-                    "icasa_billing_role": "maintenance",
-                    "taxes_id": [Command.clear()],
-                }
-            )
-            plan = env["icasa.subscription.plan"].create({"name": "SKIP LOCKED monthly", "auto_post": False})
-            orders = env["sale.order"].create(
-                [
-                    {
-                        "partner_id": partner.id,
-                        "icasa_plan_id": plan.id,
-                        "icasa_start_date": TODAY,
-                        "order_line": [Command.create({"product_id": product.id, "price_unit": 30.0})],
-                    }
-                    for _i in range(6)
-                ]
-            )
-            orders.action_confirm()
-            # its own connection: both workers must see the data
-            cr.commit()  # pylint: disable=invalid-commit
-            return partner.id, product.id, plan.id, orders.ids
-
-    def _cleanup(self, db, partner_id, product_id, plan_id, order_ids):
-        with closing(db.cursor()) as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            orders = env["sale.order"].browse(order_ids).exists()
-            env["icasa.subscription.period"].search([("order_id", "in", orders.ids)]).unlink()
-            moves = env["account.move"].search([("icasa_subscription_id", "in", orders.ids)])
-            moves.unlink()
-            orders._action_cancel()
-            orders.unlink()
-            env["icasa.subscription.plan"].browse(plan_id).unlink()
-            env["product.product"].browse(product_id).product_tmpl_id.unlink()
-            env["res.partner"].browse(partner_id).unlink()
-            # its own connection: both workers must see the data
-            cr.commit()  # pylint: disable=invalid-commit
-
     def test_two_workers_split_the_work(self):
         db = sql_db.db_connect(self.env.cr.dbname)
-        data = self._setup_committed_data(db)
-        self.addCleanup(self._cleanup, db, *data)
-        order_ids = data[3]
+        ids = create_committed_subscriptions(db, "SKIP LOCKED", TODAY)
+        self.addCleanup(remove_committed_subscriptions, db, ids)
+        order_ids = ids["orders"]
         with closing(db.cursor()) as cr1, closing(db.cursor()) as cr2:
             env1 = api.Environment(cr1, SUPERUSER_ID, {})
             env2 = api.Environment(cr2, SUPERUSER_ID, {})

@@ -24,7 +24,6 @@ its steps and the ledger, readable as a reproduction.
 """
 
 import os
-import random
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,6 +31,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+
+from odoo.addons.icasa_ev_subscription.tests.seeded_runs import run_seeded_sequences
 
 from .self_billing_common import SelfBillingCommon
 
@@ -111,23 +112,7 @@ class TestSelfBillingRandomLifecycle(SelfBillingCommon):
     # ------------------------------------------------------------------
 
     def test_random_lifecycles_keep_the_share_ledger_exact(self):
-        for seed in range(FIRST_SEED, FIRST_SEED + RUNS):
-            steps = []
-            failure = None
-            savepoint = self.env.cr.savepoint()
-            try:
-                self._run_sequence(random.Random(seed), steps)
-            except Exception as error:  # reported below with the steps and the ledger
-                failure = (error, self._dump())
-            finally:
-                # every sequence starts from the same database
-                savepoint.close(rollback=True)
-            if failure:
-                error, ledger = failure
-                script = "\n".join(f"  {i + 1:2}. {step}" for i, step in enumerate(steps))
-                raise AssertionError(
-                    f"seed {seed} failed at step {len(steps)}: {error}\n{script}\nledger:\n{ledger}"
-                ) from error
+        run_seeded_sequences(self.env.cr, range(FIRST_SEED, FIRST_SEED + RUNS), self._run_sequence, self._dump)
 
     def _run_sequence(self, rnd, steps):
         self.basis = {agreement: rnd.choice(["posted", "paid"]) for agreement in self.agreements}
