@@ -338,6 +338,10 @@ class IcasaSubscriptionBilling(models.AbstractModel):
                 values["tax_ids"] = [Command.set(values.get("tax_ids") or [])]
                 values["sale_line_ids"] = [Command.set(values.get("sale_line_ids") or [])]
                 lines.append(Command.create(values))
+        # Creating the lines reads each line's order line on its own (its order, its
+        # analytic distribution), a query a line: one read of them all fills the cache
+        sale_line_ids = {line_id for _c, _i, values in lines for line_id in values["sale_line_ids"][0][2]}
+        self.env["sale.order.line"].browse(sale_line_ids).mapped("order_id")
         return Move.create(
             {
                 "move_type": "out_invoice",
