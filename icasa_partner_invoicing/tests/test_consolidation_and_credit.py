@@ -1,5 +1,7 @@
 from datetime import date
+from unittest.mock import patch
 
+from odoo import sql_db
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -68,6 +70,26 @@ class TestConsolidationAndCredit(PartnerCommon):
         february = self._consolidate(date(2027, 3, 1))
         self.assertEqual(february.amount_untaxed, 90.0)
         self.assertEqual(february.icasa_consolidation_start, date(2027, 2, 1))
+
+    def test_a_consolidated_invoice_reads_its_order_lines_in_one_query(self):
+        """Creating the invoice reads each line's order line; read one by one,
+        that is a query per line, and a consolidated invoice has thousands."""
+        orders = [self._subscription(self.monthly_calendar, date(2027, 1, 1), partner=self.shop_1) for _i in range(8)]
+        self._bill(date(2027, 1, 1))
+        self.env.invalidate_all()  # as in the nightly run: nothing of the orders in memory
+        queries = []
+        execute = sql_db.Cursor.execute
+
+        def logged(cursor, query, params=None, log_exceptions=True):
+            queries.append(str(query))
+            return execute(cursor, query, params, log_exceptions)
+
+        with patch.object(sql_db.Cursor, "execute", logged):
+            invoice = self._consolidate(date(2027, 2, 1))
+        self.assertEqual(len(invoice.invoice_line_ids), 8)
+        self.assertEqual(invoice.invoice_line_ids.sale_line_ids, self.env["sale.order"].concat(*orders).order_line)
+        reads = [q for q in queries if 'SELECT "sale_order_line"."id", "sale_order_line".' in q]
+        self.assertLessEqual(len(reads), 2, "the order lines of a consolidated invoice are read one by one")
 
     def test_consolidate_now_then_a_deleted_line_of_the_draft_is_billed_again(self):
         orders = self._shops()
