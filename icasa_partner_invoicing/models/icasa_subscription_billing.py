@@ -331,16 +331,16 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         journal = (
             journals.filtered(lambda j: j.currency_id == currency) or journals.filtered(lambda j: not j.currency_id)
         )[:1]
-        lines = []
+        lines, sale_line_ids = [], []
         for row in rows.sorted(lambda r: (r.order_id.partner_id.display_name or "", r.order_id.id, r.period_start)):
             for vals in row.pending_lines:
                 values = dict(vals)
+                sale_line_ids += values.get("sale_line_ids") or []
                 values["tax_ids"] = [Command.set(values.get("tax_ids") or [])]
                 values["sale_line_ids"] = [Command.set(values.get("sale_line_ids") or [])]
                 lines.append(Command.create(values))
         # Creating the lines reads each line's order line on its own (its order, its
         # analytic distribution), a query a line: one read of them all fills the cache
-        sale_line_ids = {line_id for _c, _i, values in lines for line_id in values["sale_line_ids"][0][2]}
         self.env["sale.order.line"].browse(sale_line_ids).mapped("order_id")
         return Move.create(
             {
