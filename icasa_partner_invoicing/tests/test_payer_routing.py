@@ -177,6 +177,31 @@ class TestPayerRouting(PartnerCommon):
                 self.monthly_calendar, date(2027, 1, 1), icasa_payer_kind="split", icasa_payer_id=self.employer.id
             )
 
+    def test_a_partner_without_a_receivable_account_in_the_company_is_refused(self):
+        # a company without a chart of accounts gives the partner no receivable account there
+        bare_company = self.env["res.company"].create(
+            {"name": "No Chart Energy", "currency_id": self.env.company.currency_id.id}
+        )
+        self.assertFalse(self.reseller.with_company(bare_company).property_account_receivable_id)
+        with self.assertRaisesRegex(
+            ValidationError,
+            r"Charge Resell BV, who pays Resell abroad, has no receivable account in No Chart Energy\. "
+            r"Set one on the partner's Accounting tab\.",
+        ):
+            self.env["icasa.partner.agreement"].create(
+                {
+                    "name": "Resell abroad",
+                    "partner_id": self.reseller.id,
+                    "company_id": bare_company.id,
+                    "payer_kind": "partner",
+                }
+            )
+        # the same partner, in the company that has its receivable account, is accepted
+        agreement = self.env["icasa.partner.agreement"].create(
+            {"name": "Resell at home", "partner_id": self.reseller.id, "payer_kind": "partner"}
+        )
+        self.assertEqual(agreement.company_id, self.env.company)
+
     def test_the_split_of_a_billed_subscription_is_fixed(self):
         order = self._subscription(self.monthly_calendar, date(2027, 1, 1), partner=self.driver_b)
         self._bill(date(2027, 1, 1))
