@@ -857,7 +857,9 @@ def main():
     parser.add_argument("--results", default=os.path.join(os.path.dirname(__file__), "RESULTS.md"))
     parser.add_argument("--plot", default=os.path.join(os.path.dirname(__file__), "recurring_scale.png"))
     parser.add_argument("--json", default=None, help="also write the raw figures here")
-    parser.add_argument("--merge", action="store_true", help="keep the other sizes' figures of the --json file")
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the figures of the --json file that this run does not measure"
+    )
     args = parser.parse_args()
     if args.row:
         return row_child(args)
@@ -871,7 +873,12 @@ def main():
     kept = []
     if args.merge and args.json and os.path.exists(args.json):
         with open(args.json) as f:
-            kept = [r for r in json.load(f) if r["n"] not in args.sizes or r["variant"] not in args.variants]
+            # a row measured now replaces its own figures only: the other rows of its size are kept
+            kept = [
+                r
+                for r in json.load(f)
+                if r["n"] not in args.sizes or r["variant"] not in args.variants or r["key"] not in args.rows
+            ]
         loads += [tuple(load) for load in kept[0].get("loads", [])] if kept else []
     for variant in args.variants:
         for n in args.sizes:

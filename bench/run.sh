@@ -15,7 +15,8 @@
 # throwaway database from the test template, and writes the tables to
 # bench/RESULTS.md and the plot to bench/recurring_scale.png. BENCH_PORT: the bench
 # server's port (default 8171); BENCH_KEEP_DB=1 keeps the databases, BENCH_DB
-# prefixes their names; BENCH_MERGE=1 keeps the figures of other sizes and variants.
+# prefixes their names; BENCH_MERGE=1 keeps the figures of the rows, sizes and
+# variants that the run does not measure.
 source "$(dirname "${BASH_SOURCE[0]}")/../setup/lib.sh"
 
 CONTRACT_VERSION="${BENCH_CONTRACT_VERSION:-18.0.2.6.2}"
