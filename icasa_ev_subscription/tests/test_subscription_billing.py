@@ -37,6 +37,20 @@ class TestSubscriptionBilling(SubscriptionCommon):
             (date(2027, 2, 1), date(2027, 2, 28)),
         )
 
+    def test_a_period_label_follows_a_new_date_format_of_its_language(self):
+        # the labels' dates are formatted once per language and format: a format
+        # changed on the language shows on the next label of the same period
+        order = self._subscription(self.monthly, date(2027, 1, 1))
+        line = order.order_line
+        first, last = date(2027, 1, 1), date(2027, 1, 31)
+        self.assertEqual(line._icasa_period_label(first, last), "Maintenance\n01/01/2027 to 01/31/2027")
+        self.env["res.lang"]._activate_lang("en_US").date_format = "%d.%m.%Y"
+        self.assertEqual(line._icasa_period_label(first, last), "Maintenance\n01.01.2027 to 31.01.2027")
+        self._bill(date(2027, 1, 1))
+        self.assertEqual(
+            order.icasa_subscription_move_ids.invoice_line_ids.name, "Maintenance\n01.01.2027 to 31.01.2027"
+        )
+
     def test_month_ends_never_drift(self):
         order = self._subscription(self.monthly, date(2027, 1, 31))
         self._bill(date(2027, 5, 31))
