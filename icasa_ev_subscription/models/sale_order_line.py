@@ -1,28 +1,15 @@
-import functools
 from datetime import timedelta
 
-import babel.dates
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_is_zero, format_amount, format_date
-from odoo.tools.misc import babel_locale_parse, get_lang, posix_to_ldml
 
 from ..tools import ledger as ledger_math
 from ..tools import notice, pricing, prorata
 
 RECURRING_ROLES = ("maintenance", "connectivity")
-
-
-@functools.lru_cache(maxsize=512)
-def _day_text(day, lang_code, date_format):
-    """``format_date``'s text of the date ``day`` in a language and its date
-    format. A billing run labels thousands of lines with the same few period
-    dates, and formatting each one again took an eighth of the run; the
-    key holds the format, so a language's new format is used at once."""
-    locale = babel_locale_parse(lang_code)
-    return babel.dates.format_date(day, format=posix_to_ldml(date_format, locale=locale), locale=locale)
 
 
 class SaleOrderLine(models.Model):
@@ -258,11 +245,7 @@ class SaleOrderLine(models.Model):
         """The product, then on its own line the period (and the asset), as Odoo labels a line:
         the invoice form shows the product and, under it, what follows it."""
         self.ensure_one()
-        lang = get_lang(self.env)
-        values = {
-            "start": _day_text(first, lang.code, lang.date_format),
-            "end": _day_text(last, lang.code, lang.date_format),
-        }
+        values = {"start": format_date(self.env, first), "end": format_date(self.env, last)}
         if correction:
             period = self.env._("Correction for %(start)s to %(end)s", **values)
         elif share is not None:
