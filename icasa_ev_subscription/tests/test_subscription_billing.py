@@ -38,8 +38,8 @@ class TestSubscriptionBilling(SubscriptionCommon):
         )
 
     def test_a_period_label_follows_a_new_date_format_of_its_language(self):
-        # the labels' dates are formatted once per language and format: a format
-        # changed on the language shows on the next label of the same period
+        # a date format changed on the language shows on the next label of the
+        # same period (guards any caching of the labels' dates)
         order = self._subscription(self.monthly, date(2027, 1, 1))
         line = order.order_line
         first, last = date(2027, 1, 1), date(2027, 1, 31)
