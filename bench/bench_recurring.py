@@ -880,7 +880,11 @@ def main():
                 for r in json.load(f)
                 if r["n"] not in args.sizes or r["variant"] not in args.variants or r["key"] not in args.rows
             ]
-        loads += [tuple(load) for load in kept[0].get("loads", [])] if kept else []
+        # the load lines of every kept row's run first, each once, then this run's
+        earlier = []
+        for r in kept:
+            earlier += [tuple(load) for load in r.get("loads", []) if tuple(load) not in earlier]
+        loads = earlier + loads
     for variant in args.variants:
         for n in args.sizes:
             rows += measure(args, registry, n, variant)
