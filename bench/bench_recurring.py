@@ -205,7 +205,7 @@ def retire_oca(registry, contract_ids):
 def row_child(args):
     """One in-process row; prints a JSON line with its figures."""
     registry = load(args.config, args.database)
-    spec = json.loads(sys.stdin.read() if args.spec == "-" else args.spec)
+    spec = json.loads(sys.stdin.read())  # on stdin: 50,000 customer ids are longer than an argument may be
     day = date.fromisoformat(spec["day"])
     posted = spec["posted"]
     kind = args.row
@@ -330,10 +330,7 @@ def run_child(args, row, spec):
         args.database,
         "--row",
         row,
-        "--spec",
-        "-",
     ]
-    # on stdin: the floor's 50,000 customer ids are longer than one argument may be
     out = subprocess.run(cmd, input=json.dumps(spec), check=False, capture_output=True, text=True)
     if out.returncode:
         raise RuntimeError(f"row {row} failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
@@ -837,7 +834,6 @@ def main():
     parser.add_argument("--config", required=True)
     parser.add_argument("--database", required=True)
     parser.add_argument("--row", choices=["ours", "oca", "bare"])
-    parser.add_argument("--spec")
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--variants", default="draft,posted,consolidated")
     parser.add_argument("--port", type=int, default=8171)
