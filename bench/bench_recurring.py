@@ -320,7 +320,21 @@ def bare_consolidated(env, data, products, posted, day, commit):
             env.invalidate_all()
 
 
+def wait_quiet(args):
+    """With ``--quiet-load``: before a timed row, wait until the machine's
+    one-minute load average is under it (another job, such as a test run,
+    has ended). The data creation before it is not timed and runs at once."""
+    if not args.quiet_load or os.getloadavg()[0] < args.quiet_load:
+        return
+    started = time.monotonic()
+    print(f"[bench] waiting for a load under {args.quiet_load} (now {load_average()}) ...", flush=True)
+    while os.getloadavg()[0] >= args.quiet_load:
+        time.sleep(15)
+    print(f"[bench] quiet after {time.monotonic() - started:.0f} s (load {load_average()})", flush=True)
+
+
 def run_child(args, row, spec):
+    wait_quiet(args)
     cmd = [
         sys.executable,
         __file__,
@@ -378,6 +392,7 @@ def cron_rss(server):
 def server_row(args, registry, ids, threads):
     """Start odoo-bin with --workers=2 and ``threads`` cron threads, fire the
     billing crons as at night, and time it until no subscription of ``ids`` is due."""
+    wait_quiet(args)
     with registry.cursor() as cr:
         lane_ids = lanes(cr)
         cr.execute("DELETE FROM ir_cron_trigger")
@@ -847,6 +862,9 @@ def main():
     )
     parser.add_argument(
         "--repeat", type=int, default=0, help="runs of each in-process row (default: 3 up to N=1,000, else 1)"
+    )
+    parser.add_argument(
+        "--quiet-load", type=float, default=0.0, help="before each timed row, wait for a one-minute load under this"
     )
     parser.add_argument("--limit-time-real-cron", type=int, default=900)
     parser.add_argument("--server-pythonpath", default="")

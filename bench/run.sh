@@ -16,7 +16,8 @@
 # bench/RESULTS.md and the plot to bench/recurring_scale.png. BENCH_PORT: the bench
 # server's port (default 8171); BENCH_KEEP_DB=1 keeps the databases, BENCH_DB
 # prefixes their names; BENCH_MERGE=1 keeps the figures of the rows, sizes and
-# variants that the run does not measure.
+# variants that the run does not measure; BENCH_QUIET_LOAD=0.5 waits before each timed
+# row until the one-minute load average is under 0.5 (the data creation runs at once).
 source "$(dirname "${BASH_SOURCE[0]}")/../setup/lib.sh"
 
 CONTRACT_VERSION="${BENCH_CONTRACT_VERSION:-18.0.2.6.2}"
@@ -86,7 +87,7 @@ bench_db() {  # VARIANTS MODULES NAME MERGE(0|1)
         --config "$ODOO_CONF" --database "$db" --sizes "$SIZES" --variants "$1" --port "$PORT" \
         --odoo-bin "$ODOO_SRC/odoo-bin" --logdir "$ICASA_LOCAL/logs" --server-pythonpath "$BENCH_SITE" \
         --results "${BENCH_RESULTS:-$ICASA_ROOT/bench/RESULTS.md}" --plot "${BENCH_PLOT:-$ICASA_ROOT/bench/recurring_scale.png}" \
-        --json "${BENCH_JSON:-$ICASA_ROOT/bench/results.json}" $merge ${BENCH_NO_SERVER:+--no-server} ${BENCH_REPEAT:+--repeat "$BENCH_REPEAT"} ${BENCH_ROWS:+--rows "$BENCH_ROWS"}
+        --json "${BENCH_JSON:-$ICASA_ROOT/bench/results.json}" $merge ${BENCH_NO_SERVER:+--no-server} ${BENCH_REPEAT:+--repeat "$BENCH_REPEAT"} ${BENCH_ROWS:+--rows "$BENCH_ROWS"} ${BENCH_QUIET_LOAD:+--quiet-load "$BENCH_QUIET_LOAD"}
     local rc=$?
     drop_dbs
     return $rc

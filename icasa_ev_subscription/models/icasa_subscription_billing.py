@@ -29,6 +29,14 @@ DEFAULT_BATCH_SIZE = 100
 MAX_PERIODS_PARAM = "icasa_ev_subscription.max_periods_per_run"
 DEFAULT_MAX_PERIODS = 24
 LOCK_RETRIES = 5
+# what makes a subscription due, and the order batches take them in (``_due_order``)
+DUE_FIELDS = [
+    "icasa_subscription_state",
+    "icasa_next_invoice_date",
+    "icasa_recheck_from",
+    "icasa_billing_error",
+    "state",
+]
 
 
 class IcasaSubscriptionBilling(models.AbstractModel):
@@ -88,21 +96,28 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         transaction is rolled back and the lock tried again in a new
         snapshot; otherwise, or when that keeps failing, the rows are locked
         one by one and the conflicting ones left to their worker."""
-        self.env["sale.order"].flush_model(
-            ["icasa_subscription_state", "icasa_next_invoice_date", "icasa_recheck_from", "state"]
-        )
-        query = SQL(
-            "%s ORDER BY %s LIMIT %s FOR UPDATE SKIP LOCKED",
-            self._due_sql(today, skip_ids),
-            self._due_order(),
-            limit,
-        )
+        self.env["sale.order"].flush_model(DUE_FIELDS)
+        due = self._due_sql(today, skip_ids)
         for _attempt in range(LOCK_RETRIES):
             try:
                 with self.env.cr.savepoint(flush=False):
-                    # not logged as a bad query: a conflict is expected and handled here
-                    self.env.cr.execute(query, log_exceptions=False)
-                    return [row[0] for row in self.env.cr.fetchall()]
+                    ids = []
+                    for part, order in self._due_parts(today):
+                        # not logged as a bad query: a conflict is expected and handled here
+                        self.env.cr.execute(
+                            SQL(
+                                "%s AND %s ORDER BY %s LIMIT %s FOR UPDATE SKIP LOCKED",
+                                due,
+                                part,
+                                order,
+                                limit - len(ids),
+                            ),
+                            log_exceptions=False,
+                        )
+                        ids += [row[0] for row in self.env.cr.fetchall()]
+                        if len(ids) >= limit:
+                            break
+                    return ids
             except psycopg2.errors.SerializationFailure:
                 if not restart:
                     break
@@ -132,14 +147,17 @@ class IcasaSubscriptionBilling(models.AbstractModel):
             return self._enqueue_due_batches(today, batch_size)
         budget = self._run_budget(self._time_budget() if time_budget is None else time_budget)
         queries = self._sql_count()
-        seen, failed = set(), set()
+        # seen: every subscription this run took; skip: those of them still due after their batch (a failure,
+        # a backlog beyond the cap), which the run does not take again. The others are no longer due, so the
+        # lock query need not name them: its list stays short however many subscriptions the run bills.
+        seen, skip, failed = set(), set(), set()
         totals = {"subscriptions": 0, "documents": 0, "failed": 0}
         capped = stopped = False
         reported = None
         # a new snapshot for the first lock, so that a lock conflict can start again
         fresh = commit_batch(self.env)
         while True:
-            ids = self._lock_due_batch(today, batch_size, seen, restart=fresh)
+            ids = self._lock_due_batch(today, batch_size, skip, restart=fresh)
             if not ids:
                 break
             if not seen and len(ids) == batch_size:
@@ -153,14 +171,19 @@ class IcasaSubscriptionBilling(models.AbstractModel):
                 totals["failed"] += len(result["failed"])
                 failed.update(result["failed"])
                 capped = capped or result["capped"]
-                reported = self._count_due(today, seen)
+                skip.update(self._due_among(today, ids))
+                # the due subscriptions are counted once; each batch then takes its own off. Progress only: what
+                # other lanes bill meanwhile stays in the figure until the run ends, which counts again.
+                reported = self._count_due(today, skip) if reported is None else max(reported - len(ids), 0)
                 self.env["ir.cron"]._notify_progress(done=len(seen), remaining=reported)
             fresh = commit_batch(self.env)
             if budget.expired():
                 stopped = True
                 break
         # what another lane holds is its own; a backlog beyond the cap is ours
-        remaining = (reported if stopped else 0) + (self._count_due_in(today, seen - failed) if capped else 0)
+        remaining = (self._count_due(today, skip) if stopped else 0) + (
+            self._count_due_in(today, skip - failed) if capped else 0
+        )
         if reported is not None and remaining != reported:
             self.env["ir.cron"]._notify_progress(done=len(seen), remaining=remaining)
         if remaining:

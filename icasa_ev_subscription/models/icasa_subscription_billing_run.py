@@ -14,6 +14,7 @@ from odoo.tools import SQL, config
 from odoo.addons.icasa_ev_billing.models.cron_batch import in_test_mode
 
 from ..tools.run_budget import RunBudget, cron_time_limit, run_budget
+from .icasa_subscription_billing import DUE_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -21,7 +22,6 @@ TIME_BUDGET_PARAM = "icasa_ev_subscription.cron_time_budget"
 QUEUE_JOB_PARAM = "icasa_ev_subscription.use_queue_job"
 QUEUE_CHANNEL = "root.icasa_subscription_billing"
 LANE_METHOD = "_cron_generate_recurring"
-DUE_FIELDS = ["icasa_subscription_state", "icasa_next_invoice_date", "icasa_recheck_from", "state"]
 
 
 class IcasaSubscriptionBilling(models.AbstractModel):
@@ -74,6 +74,31 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         return SQL("icasa_billing_error IS NOT NULL, icasa_next_invoice_date DESC NULLS FIRST, id")
 
     @api.model
+    def _due_parts(self, today):
+        """The due subscriptions cut into parts that, taken one after the
+        other, give ``_due_order``, each with its own order and index
+        (``sale.order.init``). The part that holds nearly every row (in no
+        error, due by its date) is read in the order of its index, from
+        ``today`` down."""
+        full = self._due_order()
+        return [
+            # changed periods to check again, not (or not yet) due by their date
+            (
+                SQL(
+                    "icasa_billing_error IS NULL AND icasa_recheck_from IS NOT NULL"
+                    " AND (icasa_next_invoice_date IS NULL OR icasa_next_invoice_date > %s)",
+                    today,
+                ),
+                full,
+            ),
+            (
+                SQL("icasa_billing_error IS NULL AND icasa_next_invoice_date <= %s", today),
+                SQL("icasa_next_invoice_date DESC, id"),
+            ),
+            (SQL("icasa_billing_error IS NOT NULL"), full),
+        ]
+
+    @api.model
     def _lock_due_rows(self, today, limit, skip_ids=(), only_ids=None):
         """Lock due subscriptions one row at a time, each in a savepoint: a
         row that another worker changed and committed after this
@@ -101,6 +126,13 @@ class IcasaSubscriptionBilling(models.AbstractModel):
                 if len(ids) >= limit:
                     break
         return ids
+
+    @api.model
+    def _due_among(self, today, order_ids):
+        """Those of ``order_ids`` that are still due."""
+        self.env["sale.order"].flush_model(DUE_FIELDS)
+        self.env.cr.execute(SQL("%s AND id = ANY(%s)", self._due_sql(today, ()), list(order_ids)))
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _count_due_in(self, today, order_ids):

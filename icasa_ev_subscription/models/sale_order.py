@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
+from odoo.tools.sql import create_index
 
 from ..tools import ledger as ledger_math
 from ..tools import periods as engine
@@ -161,6 +162,29 @@ class SaleOrder(models.Model):
     icasa_activation_subscription_count = fields.Integer(
         string="Started Subscriptions", compute="_compute_icasa_activation_subscription_count"
     )
+
+    def init(self):
+        res = super().init()
+        # the billing run's batches read the due subscriptions in no error from today down
+        # (``icasa.subscription.billing._due_parts``): in this index's order, a batch reads its own rows only,
+        # however many subscriptions are due or already billed
+        create_index(
+            self.env.cr,
+            "sale_order_icasa_due_batch_index",
+            self._table,
+            ["icasa_next_invoice_date DESC", "id"],
+            where="icasa_billing_error IS NULL AND icasa_next_invoice_date IS NOT NULL AND state = 'sale'"
+            " AND icasa_subscription_state IN ('active', 'paused', 'closed')",
+        )
+        # and the few in error, last
+        create_index(
+            self.env.cr,
+            "sale_order_icasa_billing_error_index",
+            self._table,
+            ["id"],
+            where="icasa_billing_error IS NOT NULL",
+        )
+        return res
 
     @api.model
     def fields_get(self, allfields=None, attributes=None):

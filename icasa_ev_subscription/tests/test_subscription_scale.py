@@ -6,6 +6,7 @@ import psycopg2.errors
 
 from odoo import SUPERUSER_ID, Command, api, sql_db
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
 
 from .committed_data import create_committed_subscriptions, remove_committed_subscriptions
 from .common import SubscriptionCommon
@@ -57,7 +58,7 @@ class TestBillingRunScale(SubscriptionCommon):
         orders.action_confirm()
         return orders
 
-    def _run(self, today, batches=None, **kwargs):
+    def _run(self, today, batches=None, batch_size=50, **kwargs):
         """One run (with a budget of ``batches`` batches); returns its counts
         and the progress it reported."""
         calls = []
@@ -73,7 +74,7 @@ class TestBillingRunScale(SubscriptionCommon):
                 stack.enter_context(
                     patch.object(type(self.Billing), "_run_budget", lambda service, seconds: StopAfterBatches(batches))
                 )
-            result = self.Billing.with_context(**kwargs)._cron_generate_recurring(batch_size=50, today=today)
+            result = self.Billing.with_context(**kwargs)._cron_generate_recurring(batch_size=batch_size, today=today)
         return result, calls
 
     def _triggered(self):
@@ -146,6 +147,122 @@ class TestBillingRunScale(SubscriptionCommon):
         self.assertEqual(result, {"subscriptions": 3, "documents": 3, "failed": 0})
         self.assertEqual(calls, [(3, 0)])
         self.assertEqual(self._triggered(), set())
+
+    def test_batches_take_the_due_subscriptions_in_order(self):
+        today = date(2027, 1, 1)
+        # billed for January, then a price change asks to check January again: not due by its date
+        recheck = self._subscriptions(1, today)
+        self.Billing._bill_orders(recheck, today)
+        self.assertEqual(recheck.icasa_next_invoice_date, date(2027, 2, 1))
+        recheck.with_context(icasa_engine=True).write({"icasa_recheck_from": today})
+        first, second = self._subscriptions(2, today)
+        older = self._subscriptions(1, date(2026, 12, 1))
+        oldest = self._subscriptions(1, date(2026, 10, 1))
+        in_error = self._subscriptions(1, today)
+        in_error.with_context(icasa_engine=True).write({"icasa_billing_error": "The income account is deprecated."})
+        expected = [recheck.id, first.id, second.id, older.id, oldest.id, in_error.id]
+
+        self.assertEqual(self.Billing._lock_due_batch(today, 10), expected)
+        # a batch that ends inside a part, or that takes the next part's first rows
+        self.assertEqual(self.Billing._lock_due_batch(today, 1), expected[:1])
+        self.assertEqual(self.Billing._lock_due_batch(today, 3), expected[:3])
+        self.assertEqual(
+            self.Billing._lock_due_batch(today, 6, skip_ids={first.id, oldest.id}),
+            [recheck.id, second.id, older.id, in_error.id],
+        )
+        # the parts give what one query in the whole order gives
+        self.env.cr.execute(SQL("%s ORDER BY %s", self.Billing._due_sql(today, ()), self.Billing._due_order()))
+        self.assertEqual([row[0] for row in self.env.cr.fetchall()], expected)
+
+    def test_a_run_counts_once_and_skips_only_what_is_still_due(self):
+        today = date(2027, 1, 1)
+        self.env["ir.config_parameter"].sudo().set_param("icasa_ev_subscription.max_periods_per_run", "2")
+        normal = self._subscriptions(5, today)
+        bad_account = self.company_data["default_account_revenue"].copy({"code": "799998", "deprecated": True})
+        poisoned_product = self.env["product.product"].create(
+            {
+                "name": "Poisoned",
+                "type": "service",
+                "icasa_billing_role": "maintenance",
+                "taxes_id": [],
+                "property_account_income_id": bad_account.id,
+            }
+        )
+        poisoned = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "icasa_plan_id": self.monthly.id,
+                "icasa_start_date": today,
+                "order_line": [Command.create({"product_id": poisoned_product.id, "price_unit": 30.0})],
+            }
+        )
+        poisoned.action_confirm()
+        # five months due, two billed a run
+        backlog = self._subscriptions(1, date(2026, 9, 1))
+
+        Service = type(self.Billing)
+        skips, counts = [], []
+        lock, count = Service._lock_due_batch, Service._count_due
+
+        def recording_lock(service, day, limit, skip_ids=(), restart=False):
+            skips.append(set(skip_ids))
+            return lock(service, day, limit, skip_ids, restart=restart)
+
+        def recording_count(service, day, skip_ids=()):
+            counts.append(set(skip_ids))
+            return count(service, day, skip_ids)
+
+        with (
+            patch.object(Service, "_lock_due_batch", recording_lock),
+            patch.object(Service, "_count_due", recording_count),
+        ):
+            calls = []
+            with patch.object(
+                type(self.env["ir.cron"]),
+                "_notify_progress",
+                lambda cron, done, remaining, deactivate=False: calls.append((done, remaining)),
+            ):
+                result = self.Billing._cron_generate_recurring(batch_size=2, today=today)
+        self.assertEqual(result, {"subscriptions": 6, "documents": 7, "failed": 1})
+        self.assertIn("deprecated", poisoned.icasa_billing_error)
+        # the lock query names only the run's subscriptions that are still due: the failed one, then the
+        # backlog beyond the cap; never the five billed ones
+        self.assertEqual(skips, [set(), set(), set(), {poisoned.id}, {poisoned.id, backlog.id}])
+        # the due subscriptions are counted once, after the first batch; each batch then takes its own off
+        self.assertEqual(counts, [set()])
+        self.assertEqual(calls, [(2, 5), (4, 3), (6, 1), (7, 0), (7, 1)])
+        for order in normal:
+            self.assertEqual(self._ledger(order), [(today, date(2027, 1, 31), "invoice")])
+        self.assertEqual(
+            self._ledger(backlog),
+            [(date(2026, 9, 1), date(2026, 9, 30), "invoice"), (date(2026, 10, 1), date(2026, 10, 31), "invoice")],
+        )
+        self.assertFalse(poisoned.icasa_period_ids)
+
+    def test_a_stopped_run_counts_again_what_remains(self):
+        today = date(2027, 4, 1)
+        orders = self._subscriptions(6, today)
+        Service = type(self.Billing)
+        bill = Service._bill_orders
+        batches = []
+
+        def with_another_lane(service, records, day):
+            batches.append(records.ids)
+            if len(batches) == 2:
+                # meanwhile another lane bills the last subscription
+                bill(service, orders[-1], day)
+            return bill(service, records, day)
+
+        with patch.object(Service, "_bill_orders", with_another_lane):
+            result, calls = self._run(today, batches=2, batch_size=2, cron_id=self.lane_1.id)
+        self.assertEqual(result, {"subscriptions": 4, "documents": 4, "failed": 0})
+        self.assertEqual(batches, [orders[:2].ids, orders[2:4].ids])
+        # the second batch's estimate (4 - 2) still holds the other lane's subscription; the run stops and
+        # reports the exact count: the fifth subscription only
+        self.assertEqual(calls, [(2, 4), (4, 2), (4, 1)])
+        self.assertFalse(orders[4].icasa_period_ids)
+        self.assertEqual(len(orders.icasa_period_ids), 5)
+        self.assertEqual(self._triggered(), {self.lane_1.id, self.lane_2.id})
 
     def test_lanes_are_the_billing_crons(self):
         self.assertEqual(self.Billing._billing_lanes(), self.lane_1 | self.lane_2)
