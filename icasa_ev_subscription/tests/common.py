@@ -112,6 +112,21 @@ class SubscriptionCommon(AccountTestInvoicingCommon):
     def _ledger(self, order):
         return [(r.period_start, r.period_end, r.kind) for r in order.icasa_period_ids.sorted("period_start")]
 
+    def _poisoned_product(self, code):
+        """A service whose income account (``code``) is deprecated, so that no
+        invoice can be made with it; returns the product and the account."""
+        bad_account = self.company_data["default_account_revenue"].copy({"code": code, "deprecated": True})
+        product = self.env["product.product"].create(
+            {
+                "name": "Poisoned",
+                "type": "service",
+                "icasa_billing_role": "maintenance",
+                "taxes_id": [],
+                "property_account_income_id": bad_account.id,
+            }
+        )
+        return product, bad_account
+
     @staticmethod
     def d(text):
         return date.fromisoformat(text)

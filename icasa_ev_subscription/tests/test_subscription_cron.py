@@ -72,16 +72,7 @@ class TestSubscriptionCron(SubscriptionCommon):
 
     def test_poisoned_subscription_among_healthy_ones(self):
         healthy = [self._subscription(self.monthly, date(2027, 1, 1)) for _i in range(3)]
-        bad_account = self.company_data["default_account_revenue"].copy({"code": "799999", "deprecated": True})
-        poisoned_product = self.env["product.product"].create(
-            {
-                "name": "Poisoned",
-                "type": "service",
-                "icasa_billing_role": "maintenance",
-                "taxes_id": [],
-                "property_account_income_id": bad_account.id,
-            }
-        )
+        poisoned_product, bad_account = self._poisoned_product("799999")
         poisoned = self._subscription(self.monthly, date(2027, 1, 1), lines=[(poisoned_product, 1, 30.0)])
         result = (
             self.env["icasa.subscription.billing"]

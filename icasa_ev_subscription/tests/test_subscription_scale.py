@@ -178,25 +178,8 @@ class TestBillingRunScale(SubscriptionCommon):
         today = date(2027, 1, 1)
         self.env["ir.config_parameter"].sudo().set_param("icasa_ev_subscription.max_periods_per_run", "2")
         normal = self._subscriptions(5, today)
-        bad_account = self.company_data["default_account_revenue"].copy({"code": "799998", "deprecated": True})
-        poisoned_product = self.env["product.product"].create(
-            {
-                "name": "Poisoned",
-                "type": "service",
-                "icasa_billing_role": "maintenance",
-                "taxes_id": [],
-                "property_account_income_id": bad_account.id,
-            }
-        )
-        poisoned = self.env["sale.order"].create(
-            {
-                "partner_id": self.customer.id,
-                "icasa_plan_id": self.monthly.id,
-                "icasa_start_date": today,
-                "order_line": [Command.create({"product_id": poisoned_product.id, "price_unit": 30.0})],
-            }
-        )
-        poisoned.action_confirm()
+        poisoned_product, _account = self._poisoned_product("799998")
+        poisoned = self._subscription(self.monthly, today, lines=[(poisoned_product, 1, 30.0)])
         # five months due, two billed a run
         backlog = self._subscriptions(1, date(2026, 9, 1))
 
