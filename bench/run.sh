@@ -16,8 +16,8 @@
 # bench/RESULTS.md and the plot to bench/recurring_scale.png. BENCH_PORT: the bench
 # server's port (default 8171); BENCH_KEEP_DB=1 keeps the databases, BENCH_DB
 # prefixes their names; BENCH_MERGE=1 keeps the figures of the rows, sizes and
-# variants that the run does not measure; BENCH_QUIET_LOAD=0.5 waits before each timed
-# row until the one-minute load average is under 0.5 (the data creation runs at once).
+# variants that the run does not measure; BENCH_QUIET_LOAD=0.6 waits before each timed
+# row until the one-minute load average is under 0.6 (the data creation runs at once).
 source "$(dirname "${BASH_SOURCE[0]}")/../setup/lib.sh"
 
 CONTRACT_VERSION="${BENCH_CONTRACT_VERSION:-18.0.2.6.2}"

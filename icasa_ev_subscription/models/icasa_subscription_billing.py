@@ -182,7 +182,7 @@ class IcasaSubscriptionBilling(models.AbstractModel):
                 break
         # what another lane holds is its own; a backlog beyond the cap is ours
         remaining = (self._count_due(today, skip) if stopped else 0) + (
-            self._count_due_in(today, skip - failed) if capped else 0
+            len(self._due_among(today, skip - failed)) if capped else 0
         )
         if reported is not None and remaining != reported:
             self.env["ir.cron"]._notify_progress(done=len(seen), remaining=remaining)

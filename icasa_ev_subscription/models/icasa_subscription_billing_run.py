@@ -129,24 +129,11 @@ class IcasaSubscriptionBilling(models.AbstractModel):
 
     @api.model
     def _due_among(self, today, order_ids):
-        """Those of ``order_ids`` that are still due."""
+        """Those of ``order_ids`` that are still due (after their batch: a
+        failure, or a backlog beyond the cap)."""
         self.env["sale.order"].flush_model(DUE_FIELDS)
         self.env.cr.execute(SQL("%s AND id = ANY(%s)", self._due_sql(today, ()), list(order_ids)))
         return [row[0] for row in self.env.cr.fetchall()]
-
-    @api.model
-    def _count_due_in(self, today, order_ids):
-        """How many of ``order_ids`` are still due (a backlog beyond the cap)."""
-        if not order_ids:
-            return 0
-        self.env.cr.execute(
-            SQL(
-                "SELECT count(*) FROM (%s) due WHERE id = ANY(%s)",
-                self._due_sql(today, ()),
-                list(order_ids),
-            )
-        )
-        return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------
     # Lanes: several billing crons share the work
@@ -254,11 +241,7 @@ class IcasaSubscriptionBilling(models.AbstractModel):
         result = self._bill_orders(self.env["sale.order"].browse(ids), today)
         backlog = []
         if result["capped"]:
-            rest = [oid for oid in ids if oid not in result["failed"]]
-            self.env.cr.execute(
-                SQL("SELECT id FROM (%s) due WHERE id = ANY(%s)", self._due_sql(today, ()), rest or [0])
-            )
-            backlog = [row[0] for row in self.env.cr.fetchall()]
+            backlog = self._due_among(today, [oid for oid in ids if oid not in result["failed"]])
             if backlog:
                 self._delay_batch(backlog, today)
         return (

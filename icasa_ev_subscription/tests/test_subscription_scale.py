@@ -176,6 +176,7 @@ class TestBillingRunScale(SubscriptionCommon):
 
     def test_a_run_counts_once_and_skips_only_what_is_still_due(self):
         today = date(2027, 1, 1)
+        # ir.config_parameter is admin-only; the test user sets the cap as an administrator would
         self.env["ir.config_parameter"].sudo().set_param("icasa_ev_subscription.max_periods_per_run", "2")
         normal = self._subscriptions(5, today)
         poisoned_product, _account = self._poisoned_product("799998")
